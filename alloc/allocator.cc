@@ -1,0 +1,102 @@
+#include "alloc/allocator.h"
+
+#include <algorithm>
+
+namespace hourglass::alloc {
+
+Allocator::Allocator(Inventory& inventory, geo::EtaModel eta, RouteDefaults defaults,
+                     int64_t finished_retention_ms)
+    : inventory_(inventory),
+      router_(inventory.stores, inventory.index, eta),
+      defaults_(defaults),
+      book_(inventory.stock, finished_retention_ms) {}
+
+bool Allocator::NormalizeItems(const RouteRequest& request, AllocScratch& scratch) const {
+  auto& lines = scratch.lines;
+  lines.clear();
+  for (const OrderItem& item : request.items) {
+    const auto sku = inventory_.skus.Find(item.sku);
+    if (!sku) {
+      scratch.result.unknown_sku = item.sku;
+      return false;
+    }
+    lines.push_back({{*sku, item.qty}, item.sku});
+  }
+  std::stable_sort(lines.begin(), lines.end(), [](const NamedLine& a, const NamedLine& b) {
+    return a.line.sku < b.line.sku;
+  });
+  size_t out = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (out > 0 && lines[out - 1].line.sku == lines[i].line.sku) {
+      lines[out - 1].line.qty += lines[i].line.qty;
+    } else {
+      lines[out++] = lines[i];
+    }
+  }
+  lines.resize(out);
+  scratch.plain.clear();
+  for (const NamedLine& l : lines) scratch.plain.push_back(l.line);
+  return true;
+}
+
+const RouteResult& Allocator::Route(const RouteRequest& request, int64_t now_ms,
+                                    AllocScratch& scratch) {
+  RouteResult& result = scratch.result;
+  result.found = false;
+  result.reason = NoRouteReason::kNone;
+  result.unknown_sku = {};
+  result.reserved = false;
+  result.already = false;
+
+  // A retried reservation answers with the plan it already holds, even if
+  // that store could not take the order again now.
+  if (request.reserve && book_.FindActive(request.order, result.plan)) {
+    result.found = result.reserved = result.already = true;
+    return result;
+  }
+  if (!NormalizeItems(request, scratch)) {
+    result.reason = NoRouteReason::kUnknownSku;
+    return result;
+  }
+  const double within_min = request.within_min > 0 ? request.within_min : defaults_.promise_min;
+  result.reason = router_.Rank(request.at, within_min, scratch.route);
+  if (result.reason != NoRouteReason::kNone) return result;
+
+  const auto& candidates = scratch.route.candidates;
+  if (request.reserve) {
+    const int64_t ttl_s = request.ttl_s > 0 ? request.ttl_s : defaults_.reservation_ttl_s;
+    switch (book_.Hold(request.order, candidates, scratch.lines, now_ms, ttl_s * 1000,
+                       result.plan)) {
+      case ReservationBook::HoldStatus::kAlready:
+        result.already = true;
+        [[fallthrough]];
+      case ReservationBook::HoldStatus::kHeld:
+        result.found = result.reserved = true;
+        return result;
+      case ReservationBook::HoldStatus::kNoStock:
+        result.reason = NoRouteReason::kOutOfStock;
+        return result;
+    }
+  }
+  for (const Candidate& c : candidates) {
+    if (!inventory_.stock.Covers(c.store, scratch.plain)) continue;
+    Plan& plan = result.plan;
+    plan.store = c.store;
+    plan.eta_min = c.eta_min;
+    plan.distance_km = c.distance_km;
+    plan.state = OrderState::kHeld;
+    plan.expires_at_ms = 0;
+    if (plan.items.size() < scratch.lines.size()) plan.items.resize(scratch.lines.size());
+    for (size_t i = 0; i < scratch.lines.size(); ++i) {
+      plan.items[i].sku.assign(scratch.lines[i].sku);
+      plan.items[i].qty = scratch.lines[i].line.qty;
+    }
+    plan.item_count = scratch.lines.size();
+    result.found = true;
+    return result;
+  }
+  result.reason = NoRouteReason::kOutOfStock;
+  return result;
+}
+
+}  // namespace hourglass::alloc

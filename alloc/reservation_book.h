@@ -1,0 +1,131 @@
+// Reservations by order id: hold, commit, release, expire — each exactly once.
+//
+// Thread-safety: all methods may be called from any thread. Orders are split
+// over shards by a hash of the order id; an operation locks one shard, then
+// (inside it) one store of the StockTable. That fixed order (shard, then
+// store) rules out deadlock, and unrelated orders rarely share a shard, so
+// they do not serialize.
+//
+// Time is handed in (`now_ms`, a monotonic clock in milliseconds): this class
+// never reads a clock, so tests drive expiry deterministically.
+#ifndef HOURGLASS_ALLOC_RESERVATION_BOOK_H_
+#define HOURGLASS_ALLOC_RESERVATION_BOOK_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <queue>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "alloc/ids.h"
+#include "alloc/router.h"
+#include "alloc/stock_table.h"
+#include "alloc/store_set.h"
+
+namespace hourglass::alloc {
+
+enum class OrderState { kHeld, kCommitted, kReleased, kExpired };
+const char* StateName(OrderState state);
+
+// A plan as the client sees it: the store and the (merged) lines it serves.
+struct PlanItem {
+  std::string sku;
+  int32_t qty = 0;
+};
+struct Plan {
+  StoreIdx store{};
+  double eta_min = 0;
+  double distance_km = 0;
+  std::vector<PlanItem> items;  // reused between calls: assign, do not shrink
+  size_t item_count = 0;
+  OrderState state = OrderState::kHeld;
+  int64_t expires_at_ms = 0;  // monotonic; meaningful while held
+};
+
+// A line to hold, with the SKU name the client used (kept for retries).
+struct NamedLine {
+  Line line;
+  std::string_view sku;
+};
+
+enum class FinishStatus {
+  kDone,            // took effect now
+  kAlready,         // had taken effect before: a retry
+  kUnknownOrder,    // never reserved, or forgotten after retention
+  kOrderReleased,   // commit after release
+  kOrderExpired,    // commit after expiry
+  kOrderCommitted,  // release after commit
+};
+
+struct FinishResult {
+  FinishStatus status = FinishStatus::kUnknownOrder;
+  OrderState state = OrderState::kHeld;  // the order's state after the call
+};
+
+struct BookCounts {
+  size_t held = 0;
+  size_t finished = 0;
+};
+
+class ReservationBook {
+ public:
+  // Finished orders are remembered for `finished_retention_ms` so retries of
+  // commit/release stay idempotent; after that they are forgotten.
+  ReservationBook(StockTable& stock, int64_t finished_retention_ms);
+
+  // If `order` is held or committed, copies its plan into `out` and returns true.
+  bool FindActive(std::string_view order, Plan& out) const;
+
+  enum class HoldStatus { kHeld, kAlready, kNoStock };
+  // Holds `lines` at the first candidate (in the given order) that has them
+  // all. kAlready: the order was already active; `out` is its existing plan.
+  HoldStatus Hold(std::string_view order, std::span<const Candidate> candidates,
+                  std::span<const NamedLine> lines, int64_t now_ms, int64_t ttl_ms, Plan& out);
+
+  FinishResult Commit(std::string_view order, int64_t now_ms);
+  FinishResult Release(std::string_view order, int64_t now_ms);
+
+  // Expires held orders whose time is up and forgets finished ones past
+  // retention. Returns how many orders expired.
+  size_t ExpireDue(int64_t now_ms);
+
+  BookCounts Counts() const;
+
+ private:
+  struct Reservation {
+    StoreIdx store{};
+    double eta_min = 0;
+    double distance_km = 0;
+    std::vector<Line> lines;
+    std::vector<std::string> skus;
+    OrderState state = OrderState::kHeld;
+    int64_t expires_at_ms = 0;   // while held
+    int64_t forget_at_ms = 0;    // once finished
+  };
+  // (when to look at the order again, order id)
+  using Due = std::pair<int64_t, std::string>;
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<std::string, Reservation, StringHash, std::equal_to<>> orders;
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
+  };
+  static constexpr size_t kShards = 64;
+
+  Shard& ShardOf(std::string_view order) const;
+  static void CopyPlan(const Reservation& r, Plan& out);
+  void Finish(Shard& shard, const std::string& order, Reservation& r, OrderState state,
+              int64_t now_ms);
+
+  StockTable& stock_;
+  const int64_t finished_retention_ms_;
+  mutable std::array<Shard, kShards> shards_;
+};
+
+}  // namespace hourglass::alloc
+
+#endif  // HOURGLASS_ALLOC_RESERVATION_BOOK_H_

@@ -1,0 +1,109 @@
+#include "alloc/stock_table.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace hourglass::alloc {
+
+StockTable::StockTable(size_t stores)
+    : stores_count_(stores), stores_(std::make_unique<StoreStock[]>(stores)) {}
+
+void StockTable::LoadRow(StoreIdx store, SkuIdx sku, int32_t on_hand) {
+  stores_[Raw(store)].entries.push_back({sku, on_hand, 0});
+}
+
+std::optional<std::pair<StoreIdx, SkuIdx>> StockTable::Seal() {
+  for (size_t i = 0; i < stores_count_; ++i) {
+    auto& entries = stores_[i].entries;
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return a.sku < b.sku; });
+    entries.shrink_to_fit();
+    auto dup = std::adjacent_find(entries.begin(), entries.end(),
+                                  [](const Entry& a, const Entry& b) { return a.sku == b.sku; });
+    if (dup != entries.end()) return std::pair{StoreIdx{static_cast<uint32_t>(i)}, dup->sku};
+  }
+  return std::nullopt;
+}
+
+StockTable::Entry* StockTable::FindEntry(std::vector<Entry>& entries, SkuIdx sku) {
+  auto it = std::lower_bound(entries.begin(), entries.end(), sku,
+                             [](const Entry& e, SkuIdx s) { return e.sku < s; });
+  return (it != entries.end() && it->sku == sku) ? &*it : nullptr;
+}
+
+const StockTable::Entry* StockTable::FindEntry(const std::vector<Entry>& entries, SkuIdx sku) {
+  return FindEntry(const_cast<std::vector<Entry>&>(entries), sku);
+}
+
+StockLevel StockTable::Level(StoreIdx store, SkuIdx sku) const {
+  const StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  const Entry* e = FindEntry(s.entries, sku);
+  if (e == nullptr) return {};
+  return {e->on_hand, e->reserved, true};
+}
+
+bool StockTable::Covers(StoreIdx store, std::span<const Line> lines) const {
+  const StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  for (const Line& line : lines) {
+    const Entry* e = FindEntry(s.entries, line.sku);
+    if (e == nullptr || e->on_hand - e->reserved < line.qty) return false;
+  }
+  return true;
+}
+
+bool StockTable::TryHold(StoreIdx store, std::span<const Line> lines) {
+  StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  for (const Line& line : lines) {
+    const Entry* e = FindEntry(s.entries, line.sku);
+    if (e == nullptr || e->on_hand - e->reserved < line.qty) return false;
+  }
+  for (const Line& line : lines) FindEntry(s.entries, line.sku)->reserved += line.qty;
+  return true;
+}
+
+void StockTable::Unhold(StoreIdx store, std::span<const Line> lines) {
+  StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  for (const Line& line : lines) {
+    Entry* e = FindEntry(s.entries, line.sku);
+    assert(e != nullptr && e->reserved >= line.qty);
+    e->reserved -= line.qty;
+  }
+}
+
+void StockTable::Consume(StoreIdx store, std::span<const Line> lines) {
+  StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  for (const Line& line : lines) {
+    Entry* e = FindEntry(s.entries, line.sku);
+    assert(e != nullptr && e->reserved >= line.qty);
+    e->reserved -= line.qty;
+    // A stock.set below the held units may have lowered on_hand already;
+    // never let it go negative.
+    e->on_hand = std::max(0, e->on_hand - line.qty);
+  }
+}
+
+StockLevel StockTable::Set(StoreIdx store, SkuIdx sku, int32_t on_hand) {
+  StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  auto it = std::lower_bound(s.entries.begin(), s.entries.end(), sku,
+                             [](const Entry& e, SkuIdx k) { return e.sku < k; });
+  if (it == s.entries.end() || it->sku != sku) it = s.entries.insert(it, Entry{sku, 0, 0});
+  it->on_hand = on_hand;
+  return {it->on_hand, it->reserved, true};
+}
+
+size_t StockTable::rows() const {
+  size_t n = 0;
+  for (size_t i = 0; i < stores_count_; ++i) {
+    std::lock_guard lock(stores_[i].mu);
+    n += stores_[i].entries.size();
+  }
+  return n;
+}
+
+}  // namespace hourglass::alloc

@@ -1,0 +1,134 @@
+// hourglassd: loads the config and data, serves the NDJSON protocol over TCP,
+// expires reservations, and stops cleanly on SIGTERM/SIGINT.
+#include <boost/asio.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "alloc/allocator.h"
+#include "io/config.h"
+#include "io/data_loader.h"
+#include "io/load_error.h"
+#include "io/monotonic_clock.h"
+#include "io/request_handler.h"
+#include "io/server.h"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace hourglass;
+
+// How often held reservations are checked for expiry. Commit and release
+// check the deadline themselves, so this only bounds how late units return.
+constexpr auto kExpirySweep = std::chrono::milliseconds(100);
+
+constexpr const char* kUsage =
+    "usage: hourglassd --config FILE [--listen HOST:PORT]\n"
+    "  --config FILE      TOML config (see configs/hourglass.toml)\n"
+    "  --listen HOST:PORT override [server] listen (port 0 picks a free port)\n";
+
+struct Args {
+  std::string config;
+  std::string listen;
+};
+
+bool ParseArgs(int argc, char** argv, Args& args) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if ((a == "--config" || a == "--listen") && i + 1 < argc) {
+      (a == "--config" ? args.config : args.listen) = argv[++i];
+    } else if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else {
+      std::fprintf(stderr, "hourglassd: unknown or incomplete argument \"%s\"\n%s", a.c_str(),
+                   kUsage);
+      return false;
+    }
+  }
+  if (args.config.empty()) {
+    std::fprintf(stderr, "hourglassd: --config FILE is required\n%s", kUsage);
+    return false;
+  }
+  return true;
+}
+
+void Sweep(asio::steady_timer& timer, alloc::Allocator& allocator) {
+  timer.expires_after(kExpirySweep);
+  timer.async_wait([&timer, &allocator](const boost::system::error_code& ec) {
+    if (ec) return;
+    allocator.ExpireDue(io::MonotonicMs());
+    Sweep(timer, allocator);
+  });
+}
+
+int Run(const Args& args) {
+  io::Config config = io::LoadConfig(args.config);
+  if (!args.listen.empty()) io::SetListen(config, args.listen, "--listen");
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    throw io::LoadError(config.data_dir.string() + ": cannot create the data directory ([data] dir): " +
+                        ec.message());
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto inventory = io::LoadInventory(config.stores_csv, config.stock_csv, config.rules);
+  const auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - t0)
+                           .count();
+  std::fprintf(stderr, "hourglassd: loaded %zu stores, %zu SKUs, %zu stock rows in %lld ms\n",
+               inventory->stores.size(), inventory->skus.size(), inventory->stock.rows(),
+               static_cast<long long>(load_ms));
+
+  alloc::Allocator allocator(
+      *inventory, geo::EtaModel{config.rules.speed_kmh, config.rules.detour},
+      alloc::RouteDefaults{config.rules.promise_min, config.rules.reservation_ttl_s},
+      config.limits.finished_order_retention_s * 1000);
+
+  io::ServerOptions options;
+  options.host = config.listen_host;
+  options.port = config.listen_port;
+  options.io_threads = static_cast<int>(config.io_threads);
+  options.max_line_bytes = static_cast<size_t>(config.limits.max_line_bytes);
+  io::Server server(options, [&] {
+    return std::make_unique<io::RequestHandler>(allocator, config.limits, io::MonotonicMs);
+  });
+  server.Start();
+  // Tests and scripts wait for this line to learn the port.
+  std::printf("hourglassd: listening on %s:%u\n", config.listen_host.c_str(), server.port());
+  std::fflush(stdout);
+
+  asio::io_context main_ctx;
+  asio::steady_timer sweep(main_ctx);
+  Sweep(sweep, allocator);
+  asio::signal_set signals(main_ctx, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    std::fprintf(stderr, "hourglassd: %s received, finishing in-flight requests\n",
+                 strsignal(signal));
+    sweep.cancel();
+    server.Stop();
+  });
+  main_ctx.run();
+  std::fprintf(stderr, "hourglassd: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (!ParseArgs(argc, argv, args)) return 2;
+  try {
+    return Run(args);
+  } catch (const io::LoadError& e) {
+    std::fprintf(stderr, "hourglassd: error: %s\n", e.what());
+    return 2;
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "hourglassd: error: %s\n", e.what());
+    return 2;
+  }
+}

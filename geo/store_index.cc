@@ -1,0 +1,69 @@
+#include "geo/store_index.h"
+
+#include <boost/geometry.hpp>
+#include <boost/geometry/index/rtree.hpp>
+#include <utility>
+
+#include "geo/distance.h"
+
+namespace hourglass::geo {
+namespace {
+
+namespace bg = boost::geometry;
+namespace bgi = boost::geometry::index;
+using Point3 = bg::model::point<double, 3, bg::cs::cartesian>;
+using Box3 = bg::model::box<Point3>;
+using Entry = std::pair<Point3, uint32_t>;
+
+// Slack on the chord so rounding in UnitVector never loses a boundary store;
+// the exact haversine test below decides.
+constexpr double kChordSlack = 1e-9;
+
+Point3 ToPoint(LatLon p) {
+  const auto v = UnitVector(p);
+  return Point3(v[0], v[1], v[2]);
+}
+
+// Appends every hit to a caller-owned vector, so a query allocates nothing.
+struct AppendIfWithin {
+  const std::vector<LatLon>* positions;
+  LatLon center;
+  double reach_km;
+  std::vector<NearbyStore>* out;
+
+  AppendIfWithin& operator=(const Entry& e) {
+    const double d = HaversineKm(center, (*positions)[e.second]);
+    if (d <= reach_km) out->push_back({e.second, d});
+    return *this;
+  }
+  AppendIfWithin& operator*() { return *this; }
+  AppendIfWithin& operator++() { return *this; }
+  AppendIfWithin& operator++(int) { return *this; }
+};
+
+}  // namespace
+
+struct StoreIndex::Tree {
+  bgi::rtree<Entry, bgi::rstar<16>> rtree;
+};
+
+StoreIndex::StoreIndex(std::span<const LatLon> stores)
+    : positions_(stores.begin(), stores.end()), tree_(std::make_unique<Tree>()) {
+  std::vector<Entry> entries;
+  entries.reserve(positions_.size());
+  for (uint32_t i = 0; i < positions_.size(); ++i) entries.emplace_back(ToPoint(positions_[i]), i);
+  // The range constructor bulk-loads (packing), which gives a better tree than inserts.
+  tree_->rtree = bgi::rtree<Entry, bgi::rstar<16>>(entries);
+}
+
+StoreIndex::~StoreIndex() = default;
+
+void StoreIndex::Within(LatLon center, double reach_km, std::vector<NearbyStore>& out) const {
+  if (reach_km < 0) return;
+  const auto c = UnitVector(center);
+  const double h = ChordForArcKm(reach_km) + kChordSlack;
+  const Box3 box(Point3(c[0] - h, c[1] - h, c[2] - h), Point3(c[0] + h, c[1] + h, c[2] + h));
+  tree_->rtree.query(bgi::intersects(box), AppendIfWithin{&positions_, center, reach_km, &out});
+}
+
+}  // namespace hourglass::geo

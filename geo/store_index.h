@@ -1,0 +1,46 @@
+// Spatial index of store positions (Boost.Geometry R-tree over 3-D unit-sphere
+// points). Immutable once built: any number of threads may query it at once.
+//
+// A query returns every store within `reach_km` great-circle distance of a
+// point, each with its exact haversine distance. The R-tree box is built from
+// the chord length with a small margin, so the pre-filter never drops a store
+// that the exact test would keep.
+#ifndef HOURGLASS_GEO_STORE_INDEX_H_
+#define HOURGLASS_GEO_STORE_INDEX_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "geo/lat_lon.h"
+
+namespace hourglass::geo {
+
+struct NearbyStore {
+  uint32_t store = 0;  // position in the span the index was built from
+  double distance_km = 0;
+};
+
+class StoreIndex {
+ public:
+  explicit StoreIndex(std::span<const LatLon> stores);
+  ~StoreIndex();
+  StoreIndex(const StoreIndex&) = delete;
+  StoreIndex& operator=(const StoreIndex&) = delete;
+
+  // Appends to `out` (not cleared) every store with distance <= reach_km.
+  // Order is unspecified. Allocates only when `out` must grow.
+  void Within(LatLon center, double reach_km, std::vector<NearbyStore>& out) const;
+
+  size_t size() const { return positions_.size(); }
+
+ private:
+  struct Tree;
+  std::vector<LatLon> positions_;
+  std::unique_ptr<Tree> tree_;
+};
+
+}  // namespace hourglass::geo
+
+#endif  // HOURGLASS_GEO_STORE_INDEX_H_

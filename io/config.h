@@ -1,0 +1,50 @@
+// The daemon's TOML config. Every key is declared once in config.cc (table,
+// type, default, bounds); unknown keys are refused so a typo never passes
+// silently. Paths are relative to the config file.
+#ifndef HOURGLASS_IO_CONFIG_H_
+#define HOURGLASS_IO_CONFIG_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace hourglass::io {
+
+struct Rules {
+  double promise_min = 60;   // default delivery promise (a request's within_min overrides)
+  double speed_kmh = 20.0;   // courier speed
+  double detour = 1.3;       // road distance / straight-line distance
+  double prep_min = 10.0;    // store default when stores.csv has no prep_min
+  double radius_km = 8.0;    // store default when stores.csv has no radius_km
+  int64_t reservation_ttl_s = 900;
+};
+
+struct Limits {
+  int64_t max_line_bytes = 64 * 1024;  // a longer request line: too_large, then close
+  int64_t max_items = 100;             // items per route request
+  // How long a finished (committed/released/expired) order is remembered so
+  // that retries stay idempotent.
+  int64_t finished_order_retention_s = 3600;
+};
+
+struct Config {
+  std::filesystem::path file;
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 7878;
+  int64_t io_threads = 2;
+  std::filesystem::path stores_csv;
+  std::filesystem::path stock_csv;
+  std::filesystem::path data_dir;
+  Rules rules;
+  Limits limits;
+};
+
+// Reads and validates `path`. Throws LoadError naming the file, line and key.
+Config LoadConfig(const std::filesystem::path& path);
+
+// Parses "host:port" or "[v6]:port" into the config; throws LoadError.
+void SetListen(Config& config, std::string_view listen, std::string_view where);
+
+}  // namespace hourglass::io
+
+#endif  // HOURGLASS_IO_CONFIG_H_

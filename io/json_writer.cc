@@ -1,0 +1,160 @@
+#include "io/json_writer.h"
+
+#include <charconv>
+#include <simdjson.h>
+
+namespace hourglass::io {
+
+void JsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!first_[depth_]) out_.push_back(',');
+  first_[depth_] = false;
+}
+
+JsonWriter& JsonWriter::BeginObject() {
+  BeforeValue();
+  out_.push_back('{');
+  first_[++depth_] = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndObject() {
+  out_.push_back('}');
+  --depth_;
+  return *this;
+}
+
+JsonWriter& JsonWriter::BeginArray() {
+  BeforeValue();
+  out_.push_back('[');
+  first_[++depth_] = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndArray() {
+  out_.push_back(']');
+  --depth_;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  BeforeValue();
+  EscapeInto(key);
+  out_.push_back(':');
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view s) {
+  BeforeValue();
+  EscapeInto(s);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t v) {
+  BeforeValue();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out_.append(buf, end);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Fixed(double v, int decimals) {
+  BeforeValue();
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+  if (ec != std::errc()) {
+    out_.append("null");
+    return *this;
+  }
+  out_.append(buf, end);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool v) {
+  BeforeValue();
+  out_.append(v ? "true" : "false");
+  return *this;
+}
+
+JsonWriter& JsonWriter::Element(const simdjson::dom::element& e) {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::ARRAY: {
+      const simdjson::dom::array array = e.get_array().value_unsafe();
+      BeginArray();
+      for (simdjson::dom::element child : array) Element(child);
+      return EndArray();
+    }
+    case element_type::OBJECT: {
+      const simdjson::dom::object object = e.get_object().value_unsafe();
+      BeginObject();
+      for (auto field : object) Key(field.key).Element(field.value);
+      return EndObject();
+    }
+    case element_type::STRING:
+      return String(e.get_string().value_unsafe());
+    case element_type::INT64:
+      return Int(e.get_int64().value_unsafe());
+    case element_type::UINT64: {
+      BeforeValue();
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, e.get_uint64().value_unsafe());
+      out_.append(buf, end);
+      return *this;
+    }
+    case element_type::DOUBLE: {
+      BeforeValue();
+      char buf[32];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, e.get_double().value_unsafe());
+      out_.append(buf, end);
+      return *this;
+    }
+    case element_type::BOOL:
+      return Bool(e.get_bool().value_unsafe());
+    case element_type::NULL_VALUE:
+      BeforeValue();
+      out_.append("null");
+      return *this;
+  }
+  return *this;
+}
+
+void JsonWriter::EscapeInto(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out_.push_back('"');
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out_.append("\\\"");
+        break;
+      case '\\':
+        out_.append("\\\\");
+        break;
+      case '\n':
+        out_.append("\\n");
+        break;
+      case '\r':
+        out_.append("\\r");
+        break;
+      case '\t':
+        out_.append("\\t");
+        break;
+      default:
+        if (c < 0x20) {
+          out_.append("\\u00");
+          out_.push_back(kHex[c >> 4]);
+          out_.push_back(kHex[c & 0xF]);
+        } else {
+          out_.push_back(ch);
+        }
+    }
+  }
+  out_.push_back('"');
+}
+
+}  // namespace hourglass::io

@@ -1,0 +1,350 @@
+#include "io/request_handler.h"
+
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "io/data_loader.h"
+#include "io/json_writer.h"
+
+namespace hourglass::io {
+namespace {
+
+namespace dom = simdjson::dom;
+
+// Nesting deeper than this is refused as bad_json; keeps the echoed "id"
+// writable with a fixed-size writer stack.
+constexpr size_t kMaxJsonDepth = 64;
+
+}  // namespace
+
+// Writes one answer object; the first error wins and the rest is skipped.
+class RequestHandler::Answer {
+ public:
+  Answer(std::string& out, const dom::element* id) : out_(out), w_(out) {
+    w_.BeginObject();
+    if (id != nullptr) w_.Key("id").Element(*id);
+  }
+  ~Answer() {
+    w_.EndObject();
+    out_.push_back('\n');
+  }
+
+  JsonWriter& Ok() {
+    w_.Field("ok", true);
+    return w_;
+  }
+  void Fail(std::string_view code, std::string_view message) {
+    failed_ = true;
+    w_.Field("ok", false).Key("error").BeginObject();
+    w_.Field("code", code).Field("message", message).EndObject();
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  std::string& out_;
+  JsonWriter w_;
+  bool failed_ = false;
+};
+
+namespace {
+
+// Typed field access that turns every wrong shape into one bad_request.
+template <typename AnswerT>
+class Fields {
+ public:
+  // Fields of a list element name themselves `items[3].qty` in errors.
+  Fields(const dom::object& obj, AnswerT& answer, std::string_view list = {}, size_t index = 0)
+      : obj_(obj), answer_(answer), list_(list), index_(index) {}
+
+  bool failed() const { return answer_.failed(); }
+
+  std::optional<std::string_view> Name(std::string_view key, bool required) {
+    dom::element e;
+    if (!Get(key, required, e)) return std::nullopt;
+    std::string_view s;
+    if (e.get_string().get(s) != simdjson::SUCCESS) return Bad(key, "must be a string");
+    if (s.empty() || s.size() > kMaxNameBytes) {
+      return Bad(key, "must be 1 to " + std::to_string(kMaxNameBytes) + " bytes long");
+    }
+    return s;
+  }
+
+  std::optional<double> Number(std::string_view key, bool required, double min, double max) {
+    dom::element e;
+    if (!Get(key, required, e)) return std::nullopt;
+    if (!e.is_number()) return Bad(key, "must be a number");
+    double v = 0;
+    if (e.is_int64()) {
+      v = static_cast<double>(e.get_int64().value_unsafe());
+    } else if (e.is_uint64()) {
+      v = static_cast<double>(e.get_uint64().value_unsafe());
+    } else {
+      v = e.get_double().value_unsafe();
+    }
+    if (!std::isfinite(v) || v < min || v > max) return Bad(key, Range(min, max));
+    return v;
+  }
+
+  std::optional<int64_t> Integer(std::string_view key, bool required, int64_t min, int64_t max) {
+    dom::element e;
+    if (!Get(key, required, e)) return std::nullopt;
+    int64_t v = 0;
+    if (e.get_int64().get(v) != simdjson::SUCCESS || v < min || v > max) {
+      return Bad(key, "must be a whole number within [" + std::to_string(min) + ", " +
+                          std::to_string(max) + "]");
+    }
+    return v;
+  }
+
+  std::optional<bool> Boolean(std::string_view key) {
+    dom::element e;
+    if (!Get(key, false, e)) return std::nullopt;
+    bool v = false;
+    if (e.get_bool().get(v) != simdjson::SUCCESS) return Bad(key, "must be true or false");
+    return v;
+  }
+
+  std::nullopt_t Bad(std::string_view key, const std::string& why) {
+    if (answer_.failed()) return std::nullopt;
+    std::string name;
+    if (!list_.empty()) name = std::string(list_) + "[" + std::to_string(index_) + "].";
+    answer_.Fail("bad_request", name + std::string(key) + " " + why);
+    return std::nullopt;
+  }
+
+ private:
+  // True when the field is present; reports a missing required one.
+  bool Get(std::string_view key, bool required, dom::element& e) {
+    if (answer_.failed()) return false;
+    if (obj_[key].get(e) == simdjson::SUCCESS) return true;
+    if (required) Bad(key, "is required");
+    return false;
+  }
+
+  static std::string Range(double min, double max) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "must be within [%g, %g]", min, max);
+    return buf;
+  }
+
+  const dom::object& obj_;
+  AnswerT& answer_;
+  std::string_view list_;
+  size_t index_;
+};
+
+}  // namespace
+
+RequestHandler::RequestHandler(alloc::Allocator& allocator, const Limits& limits, Clock now_ms)
+    : allocator_(allocator), limits_(limits), now_ms_(std::move(now_ms)) {
+  // Sized once for the largest line, so parsing never allocates afterwards.
+  if (parser_.allocate(static_cast<size_t>(limits_.max_line_bytes), kMaxJsonDepth) !=
+      simdjson::SUCCESS) {
+    throw std::bad_alloc();
+  }
+  items_.reserve(static_cast<size_t>(limits_.max_items));
+}
+
+void RequestHandler::TooLarge(size_t limit_bytes, std::string& out) {
+  Answer answer(out, nullptr);
+  answer.Fail("too_large", "request line is longer than " + std::to_string(limit_bytes) +
+                               " bytes ([limits] max_line_bytes); the connection is closed");
+}
+
+void RequestHandler::Handle(std::string_view line, std::string& out) {
+  dom::element doc;
+  const auto parse_error =
+      parser_.parse(reinterpret_cast<const uint8_t*>(line.data()), line.size(), false).get(doc);
+  if (parse_error != simdjson::SUCCESS) {
+    Answer answer(out, nullptr);
+    answer.Fail("bad_json", std::string("the line is not valid JSON: ") +
+                                simdjson::error_message(parse_error));
+    return;
+  }
+  dom::object req;
+  if (doc.get_object().get(req) != simdjson::SUCCESS) {
+    Answer answer(out, nullptr);
+    answer.Fail("bad_request", "a request must be a JSON object, e.g. {\"op\":\"ping\"}");
+    return;
+  }
+  dom::element id;
+  const bool has_id = req["id"].get(id) == simdjson::SUCCESS;
+  Answer answer(out, has_id ? &id : nullptr);
+  Fields fields(req, answer);
+  const auto op = fields.Name("op", true);
+  if (!op) return;
+  if (*op == "route") {
+    Route(req, answer);
+  } else if (*op == "commit" || *op == "release") {
+    Finish(req, *op == "commit", answer);
+  } else if (*op == "stock") {
+    Stock(req, answer);
+  } else if (*op == "stock.set") {
+    StockSet(req, answer);
+  } else if (*op == "ping") {
+    answer.Ok();
+  } else {
+    answer.Fail("unknown_op", "unknown op \"" + std::string(*op) +
+                                  "\" (known: route, commit, release, stock, stock.set, ping)");
+  }
+}
+
+void RequestHandler::Route(const dom::object& req, Answer& answer) {
+  Fields f(req, answer);
+  const auto lat = f.Number("lat", true, -90, 90);
+  const auto lon = f.Number("lon", true, -180, 180);
+  const auto reserve = f.Boolean("reserve").value_or(false);
+  const auto order = f.Name("order", reserve);
+  const auto ttl_s = f.Integer("ttl_s", false, 1, 604800);
+  const auto within_min = f.Number("within_min", false, 0.001, 10080);
+  if (f.failed()) return;
+
+  dom::array items;
+  dom::element items_el;
+  if (req["items"].get(items_el) != simdjson::SUCCESS) {
+    f.Bad("items", "is required: a list like [{\"sku\":\"A\",\"qty\":1}]");
+    return;
+  }
+  if (items_el.get_array().get(items) != simdjson::SUCCESS) {
+    f.Bad("items", "must be a list like [{\"sku\":\"A\",\"qty\":1}]");
+    return;
+  }
+  const size_t count = items.size();
+  if (count == 0 || count > static_cast<size_t>(limits_.max_items)) {
+    f.Bad("items", "must hold 1 to " + std::to_string(limits_.max_items) +
+                       " entries ([limits] max_items)");
+    return;
+  }
+  items_.clear();
+  size_t i = 0;
+  for (dom::element item : items) {
+    dom::object obj;
+    if (item.get_object().get(obj) != simdjson::SUCCESS) {
+      f.Bad("items[" + std::to_string(i) + "]", "must be an object like {\"sku\":\"A\",\"qty\":1}");
+      return;
+    }
+    Fields item_fields(obj, answer, "items", i++);
+    const auto sku = item_fields.Name("sku", true);
+    const auto qty = item_fields.Integer("qty", true, 1, kMaxLineQty);
+    if (item_fields.failed()) return;
+    items_.push_back({*sku, static_cast<int32_t>(*qty)});
+  }
+
+  alloc::RouteRequest request;
+  request.order = order.value_or(std::string_view{});
+  request.at = {*lat, *lon};
+  request.items = items_;
+  request.reserve = reserve;
+  request.ttl_s = ttl_s.value_or(0);
+  request.within_min = within_min.value_or(0);
+  const int64_t now = now_ms_();
+  const alloc::RouteResult& r = allocator_.Route(request, now, scratch_);
+
+  JsonWriter& w = answer.Ok();
+  if (order) w.Field("order", *order);
+  w.Field("found", r.found);
+  if (!r.found) {
+    w.Field("reason", alloc::ReasonName(r.reason));
+    if (r.reason == alloc::NoRouteReason::kUnknownSku) w.Field("sku", r.unknown_sku);
+    return;
+  }
+  const alloc::Plan& plan = r.plan;
+  w.Key("plan").BeginArray().BeginObject();
+  w.Field("store", allocator_.inventory().stores[plan.store].id);
+  w.Key("eta_min").Fixed(plan.eta_min, 1);
+  w.Key("distance_km").Fixed(plan.distance_km, 2);
+  w.Key("items").BeginArray();
+  for (size_t k = 0; k < plan.item_count; ++k) {
+    w.BeginObject().Field("sku", plan.items[k].sku).Field("qty", plan.items[k].qty).EndObject();
+  }
+  w.EndArray().EndObject().EndArray();
+  w.Field("reserved", r.reserved);
+  if (r.reserved) {
+    w.Field("state", alloc::StateName(plan.state));
+    if (plan.state == alloc::OrderState::kHeld) {
+      w.Field("expires_in_s", std::max<int64_t>(0, (plan.expires_at_ms - now + 999) / 1000));
+    }
+    if (r.already) w.Field("already", true);
+  }
+}
+
+void RequestHandler::Finish(const dom::object& req, bool commit, Answer& answer) {
+  Fields f(req, answer);
+  const auto order = f.Name("order", true);
+  if (f.failed()) return;
+  const int64_t now = now_ms_();
+  const alloc::FinishResult r =
+      commit ? allocator_.Commit(*order, now) : allocator_.Release(*order, now);
+  const auto id = [&] { return std::string(*order); };
+  switch (r.status) {
+    case alloc::FinishStatus::kDone:
+    case alloc::FinishStatus::kAlready: {
+      JsonWriter& w = answer.Ok();
+      w.Field("order", *order).Field("state", alloc::StateName(r.state));
+      if (r.status == alloc::FinishStatus::kAlready) w.Field("already", true);
+      return;
+    }
+    case alloc::FinishStatus::kUnknownOrder:
+      answer.Fail("unknown_order", "order " + id() +
+                                       " holds no reservation (never reserved, or finished more "
+                                       "than [limits] finished_order_retention_s ago)");
+      return;
+    case alloc::FinishStatus::kOrderReleased:
+      answer.Fail("order_released", "order " + id() + " was released; it cannot be committed");
+      return;
+    case alloc::FinishStatus::kOrderExpired:
+      answer.Fail("order_expired", "order " + id() +
+                                       "'s reservation expired and its units went back to "
+                                       "stock; route it again to reserve anew");
+      return;
+    case alloc::FinishStatus::kOrderCommitted:
+      answer.Fail("order_committed", "order " + id() + " was committed (paid); it cannot be released");
+      return;
+  }
+}
+
+void RequestHandler::Stock(const dom::object& req, Answer& answer) {
+  Fields f(req, answer);
+  const auto store_id = f.Name("store", true);
+  const auto sku_name = f.Name("sku", true);
+  if (f.failed()) return;
+  alloc::Inventory& inv = allocator_.inventory();
+  const auto store = inv.stores.Find(*store_id);
+  if (!store) {
+    answer.Fail("unknown_store", "store " + std::string(*store_id) + " is not in the stores file");
+    return;
+  }
+  alloc::StockLevel level;
+  if (const auto sku = inv.skus.Find(*sku_name)) level = inv.stock.Level(*store, *sku);
+  answer.Ok()
+      .Field("store", *store_id)
+      .Field("sku", *sku_name)
+      .Field("on_hand", level.on_hand)
+      .Field("reserved", level.reserved)
+      .Field("available", level.available());
+}
+
+void RequestHandler::StockSet(const dom::object& req, Answer& answer) {
+  Fields f(req, answer);
+  const auto store_id = f.Name("store", true);
+  const auto sku_name = f.Name("sku", true);
+  const auto on_hand = f.Integer("on_hand", true, 0, kMaxOnHand);
+  if (f.failed()) return;
+  alloc::Inventory& inv = allocator_.inventory();
+  const auto store = inv.stores.Find(*store_id);
+  if (!store) {
+    answer.Fail("unknown_store", "store " + std::string(*store_id) + " is not in the stores file");
+    return;
+  }
+  const alloc::StockLevel level =
+      inv.stock.Set(*store, inv.skus.Intern(*sku_name), static_cast<int32_t>(*on_hand));
+  answer.Ok()
+      .Field("store", *store_id)
+      .Field("sku", *sku_name)
+      .Field("on_hand", level.on_hand)
+      .Field("reserved", level.reserved)
+      .Field("available", level.available());
+}
+
+}  // namespace hourglass::io

@@ -1,0 +1,57 @@
+// The NDJSON protocol: parses one request line (simdjson DOM, which validates
+// the whole line), checks every field at the edge, calls the Allocator, and
+// writes one answer line. Bad input becomes an error answer with a stable
+// code and changes nothing.
+//
+// One RequestHandler per I/O thread (it owns that thread's parser and
+// buffers); the Allocator behind it is shared and thread-safe.
+#ifndef HOURGLASS_IO_REQUEST_HANDLER_H_
+#define HOURGLASS_IO_REQUEST_HANDLER_H_
+
+#include <cstdint>
+#include <functional>
+#include <simdjson.h>
+#include <string>
+#include <vector>
+
+#include "alloc/allocator.h"
+#include "io/config.h"
+#include "io/line_handler.h"
+
+namespace hourglass::io {
+
+// Longest order id or SKU name accepted on the wire.
+inline constexpr size_t kMaxNameBytes = 128;
+// Largest quantity of one line: far above any real order, and small enough
+// that 10,000 lines cannot overflow a 32-bit sum.
+inline constexpr int64_t kMaxLineQty = 100'000;
+
+class RequestHandler : public LineHandler {
+ public:
+  using Clock = std::function<int64_t()>;  // monotonic milliseconds
+
+  RequestHandler(alloc::Allocator& allocator, const Limits& limits, Clock now_ms);
+
+  void Handle(std::string_view line, std::string& out) override;
+  void TooLarge(size_t limit_bytes, std::string& out) override;
+
+ private:
+  struct Error;
+  class Answer;
+
+  void Route(const simdjson::dom::object& req, Answer& answer);
+  void Finish(const simdjson::dom::object& req, bool commit, Answer& answer);
+  void Stock(const simdjson::dom::object& req, Answer& answer);
+  void StockSet(const simdjson::dom::object& req, Answer& answer);
+
+  alloc::Allocator& allocator_;
+  Limits limits_;
+  Clock now_ms_;
+  simdjson::dom::parser parser_;
+  alloc::AllocScratch scratch_;
+  std::vector<alloc::OrderItem> items_;
+};
+
+}  // namespace hourglass::io
+
+#endif  // HOURGLASS_IO_REQUEST_HANDLER_H_

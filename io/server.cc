@@ -1,0 +1,272 @@
+#include "io/server.h"
+
+#include <boost/asio.hpp>
+#include <cstring>
+#include <optional>
+#include <simdjson.h>
+#include <unordered_set>
+
+namespace hourglass::io {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+// simdjson reads up to this many bytes past the end of a line; the read
+// buffer keeps them allocated so a line can be parsed where it lies.
+constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
+constexpr size_t kInitialReadBytes = 4096;
+// Answers waiting for a client that does not read them: past this, stop
+// reading that client's requests until it catches up.
+constexpr size_t kMaxPendingOutputBytes = 4 << 20;
+
+class Connection;
+
+struct Worker {
+  asio::io_context ctx{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+  std::unique_ptr<LineHandler> handler;
+  std::unordered_set<Connection*> connections;  // this worker's thread only
+  std::optional<asio::steady_timer> grace_timer;
+  bool stopping = false;
+  std::thread thread;
+};
+
+bool IsBlank(std::string_view line) {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, Worker& worker, size_t max_line_bytes)
+      : socket_(std::move(socket)), worker_(worker), max_line_bytes_(max_line_bytes) {
+    in_.resize(std::min(kInitialReadBytes, max_line_bytes_ + 1) + kPadding);
+  }
+
+  ~Connection() {
+    worker_.connections.erase(this);
+    if (worker_.stopping && worker_.connections.empty() && worker_.grace_timer) {
+      worker_.grace_timer->cancel();
+    }
+  }
+
+  void Start() {
+    worker_.connections.insert(this);
+    error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);
+    if (worker_.stopping) {
+      Close();
+      return;
+    }
+    Read();
+  }
+
+  // Stop taking requests; answer what was read, then close.
+  void Drain() {
+    draining_ = true;
+    error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_receive, ec);
+    if (!reading_ && !writing_) Close();
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    error_code ec;
+    socket_.close(ec);
+  }
+
+ private:
+  size_t usable() const { return in_.size() - kPadding; }
+
+  void Read() {
+    if (closed_ || draining_ || close_after_write_) return;
+    if (out_.size() > kMaxPendingOutputBytes) {
+      read_paused_ = true;  // resumed by OnWrite once the client catches up
+      return;
+    }
+    // Grow toward the line limit only while a partial line needs the room.
+    if (usable() - in_len_ < kInitialReadBytes / 2 && usable() < max_line_bytes_ + 1) {
+      in_.resize(std::min(usable() * 2, max_line_bytes_ + 1) + kPadding);
+    }
+    reading_ = true;
+    socket_.async_read_some(asio::buffer(in_.data() + in_len_, usable() - in_len_),
+                            [self = shared_from_this()](const error_code& ec, size_t n) {
+                              self->OnRead(ec, n);
+                            });
+  }
+
+  void OnRead(const error_code& ec, size_t n) {
+    reading_ = false;
+    if (ec) {
+      // End of input (or reset): answers already produced still go out.
+      draining_ = true;
+      if (!writing_) Close();
+      return;
+    }
+    in_len_ += n;
+    HandleLines();
+    Flush();
+    Read();
+  }
+
+  void HandleLines() {
+    size_t start = 0;
+    while (start < in_len_) {
+      const char* begin = in_.data() + start;
+      const auto* nl = static_cast<const char*>(std::memchr(begin, '\n', in_len_ - start));
+      if (nl == nullptr) break;
+      const size_t len = static_cast<size_t>(nl - begin);
+      if (len > max_line_bytes_) return TooLarge();
+      std::string_view line(begin, len);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (!IsBlank(line)) worker_.handler->Handle(line, out_);
+      start += len + 1;
+    }
+    std::memmove(in_.data(), in_.data() + start, in_len_ - start);
+    in_len_ -= start;
+    if (in_len_ > max_line_bytes_) TooLarge();
+  }
+
+  void TooLarge() {
+    worker_.handler->TooLarge(max_line_bytes_, out_);
+    close_after_write_ = true;
+    in_len_ = 0;
+  }
+
+  void Flush() {
+    if (writing_ || closed_) return;
+    if (out_.empty()) {
+      if (close_after_write_ || (draining_ && !reading_)) Close();
+      return;
+    }
+    std::swap(out_, writing_buf_);
+    out_.clear();
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(writing_buf_),
+                      [self = shared_from_this()](const error_code& ec, size_t) {
+                        self->OnWrite(ec);
+                      });
+  }
+
+  void OnWrite(const error_code& ec) {
+    writing_ = false;
+    writing_buf_.clear();
+    if (ec) return Close();
+    Flush();
+    if (read_paused_ && out_.size() <= kMaxPendingOutputBytes) {
+      read_paused_ = false;
+      Read();
+    }
+  }
+
+  tcp::socket socket_;
+  Worker& worker_;
+  const size_t max_line_bytes_;
+  std::vector<char> in_;
+  size_t in_len_ = 0;
+  std::string out_;          // answers not yet handed to the socket
+  std::string writing_buf_;  // answers being written
+  bool reading_ = false;
+  bool writing_ = false;
+  bool read_paused_ = false;
+  bool draining_ = false;
+  bool close_after_write_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_retry;
+  size_t next_worker = 0;
+  bool started = false;
+
+  void Accept() {
+    Worker& target = *workers[next_worker];
+    next_worker = (next_worker + 1) % workers.size();
+    acceptor->async_accept(target.ctx, [this, &target](const error_code& ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+      if (ec) {
+        // Out of file descriptors, most likely: back off instead of spinning.
+        accept_retry->expires_after(std::chrono::milliseconds(100));
+        accept_retry->async_wait([this](const error_code& e) {
+          if (!e) Accept();
+        });
+        return;
+      }
+      asio::post(target.ctx, [&target, max = options.max_line_bytes,
+                              s = std::move(socket)]() mutable {
+        std::make_shared<Connection>(std::move(s), target, max)->Start();
+      });
+      Accept();
+    });
+  }
+};
+
+Server::Server(const ServerOptions& options, const HandlerFactory& make_handler)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+  const int threads = std::max(1, options.io_threads);
+  for (int i = 0; i < threads; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->handler = make_handler();
+    impl_->workers.push_back(std::move(w));
+  }
+  asio::io_context& ctx = impl_->workers[0]->ctx;
+  const tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
+  impl_->acceptor.emplace(ctx);
+  impl_->acceptor->open(endpoint.protocol());
+  impl_->acceptor->set_option(tcp::acceptor::reuse_address(true));
+  impl_->acceptor->bind(endpoint);
+  impl_->acceptor->listen(asio::socket_base::max_listen_connections);
+  impl_->accept_retry.emplace(ctx);
+}
+
+Server::~Server() { Stop(0); }
+
+uint16_t Server::port() const { return impl_->acceptor->local_endpoint().port(); }
+
+void Server::Start() {
+  impl_->started = true;
+  impl_->Accept();
+  for (auto& w : impl_->workers) {
+    w->guard.emplace(w->ctx.get_executor());
+    w->thread = std::thread([&ctx = w->ctx] { ctx.run(); });
+  }
+}
+
+void Server::Stop(int grace_ms) {
+  if (!impl_->started) return;
+  impl_->started = false;
+  asio::post(impl_->workers[0]->ctx, [this] {
+    error_code ec;
+    impl_->acceptor->close(ec);
+    impl_->accept_retry->cancel();
+  });
+  for (auto& w : impl_->workers) {
+    asio::post(w->ctx, [&w = *w, grace_ms] {
+      w.stopping = true;
+      if (w.connections.empty()) return;
+      // Past the grace period, clients that still hold answers are cut off.
+      w.grace_timer.emplace(w.ctx, std::chrono::milliseconds(grace_ms));
+      w.grace_timer->async_wait([&w](const error_code& ec) {
+        if (ec) return;
+        const std::vector<Connection*> left(w.connections.begin(), w.connections.end());
+        for (Connection* c : left) c->Close();
+      });
+      const std::vector<Connection*> open(w.connections.begin(), w.connections.end());
+      for (Connection* c : open) c->Drain();
+    });
+    w->guard.reset();
+  }
+  for (auto& w : impl_->workers) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+}  // namespace hourglass::io

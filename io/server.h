@@ -1,0 +1,61 @@
+// The TCP front end: newline-delimited requests in, one answer line per
+// request out, in request order, pipelining allowed.
+//
+// Threads: `io_threads` workers, each running its own io_context with its own
+// LineHandler (shared-nothing). The acceptor hands each new connection to the
+// next worker in turn; a connection then lives on that one thread, so its
+// buffers need no locks. Answers to every request found in one read are
+// written back together (one write for a pipelined batch).
+//
+// Limits: a line longer than max_line_bytes gets `too_large` and the
+// connection is closed. A client that stops reading its answers is not read
+// from while more than kMaxPendingOutputBytes of answers wait for it.
+//
+// Stop(): stop accepting, answer every request already read, flush, close.
+#ifndef HOURGLASS_IO_SERVER_H_
+#define HOURGLASS_IO_SERVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "io/line_handler.h"
+
+namespace hourglass::io {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7878;  // 0: any free port (see Server::port())
+  int io_threads = 2;
+  size_t max_line_bytes = 64 * 1024;
+};
+
+class Server {
+ public:
+  using HandlerFactory = std::function<std::unique_ptr<LineHandler>()>;
+
+  // Binds and listens; throws std::system_error when the address is unusable.
+  Server(const ServerOptions& options, const HandlerFactory& make_handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Starts the worker threads; returns at once.
+  void Start();
+  // Graceful stop; waits at most `grace_ms` for clients to take their
+  // answers, then closes what is left. Returns once every thread has exited.
+  void Stop(int grace_ms = 5000);
+
+  uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hourglass::io
+
+#endif  // HOURGLASS_IO_SERVER_H_
