@@ -1,0 +1,167 @@
+// Start-up files: a bad file stops the load with a message naming the file,
+// the line and the field.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "io/config.h"
+#include "io/data_loader.h"
+#include "io/load_error.h"
+
+namespace hourglass::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+class LoaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("hourglass-loader-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return dir_ / name;
+  }
+
+  // The LoadError message of loading these files ("" when it loads).
+  std::string LoadStoresAndStock(const std::string& stores, const std::string& stock) {
+    try {
+      LoadInventory(Write("stores.csv", stores), Write("stock.csv", stock), Rules{});
+    } catch (const LoadError& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  std::string LoadConfigText(const std::string& text) {
+    try {
+      LoadConfig(Write("h.toml", text));
+    } catch (const LoadError& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  fs::path dir_;
+};
+
+const char* kStores = "store_id,lat,lon,radius_km,prep_min,city\nS-1,31.2,121.4,,,\"Shang, hai\"\nS-2,31.3,121.5,3,12,x\n";
+
+TEST_F(LoaderTest, LoadsStoresWithDefaultsAndExtraColumns) {
+  auto inv = LoadInventory(Write("stores.csv", kStores),
+                           Write("stock.csv", "store_id,sku,on_hand\nS-2,A,4\nS-1,A,2\nS-1,B,0\n"),
+                           Rules{});
+  ASSERT_EQ(inv->stores.size(), 2u);
+  const auto s1 = *inv->stores.Find("S-1");
+  const auto s2 = *inv->stores.Find("S-2");
+  EXPECT_DOUBLE_EQ(inv->stores[s1].radius_km, Rules{}.radius_km);
+  EXPECT_DOUBLE_EQ(inv->stores[s1].prep_min, Rules{}.prep_min);
+  EXPECT_DOUBLE_EQ(inv->stores[s2].radius_km, 3);
+  EXPECT_DOUBLE_EQ(inv->stores[s2].prep_min, 12);
+  EXPECT_EQ(inv->stock.Level(s1, *inv->skus.Find("A")).on_hand, 2);
+  EXPECT_EQ(inv->stock.Level(s2, *inv->skus.Find("A")).on_hand, 4);
+  EXPECT_EQ(inv->stock.rows(), 3u);
+}
+
+TEST_F(LoaderTest, BadStoresNameFileLineAndField) {
+  const std::string stock = "store_id,sku,on_hand\n";
+  EXPECT_NE(LoadStoresAndStock("store_id,lat\nS-1,3\n", stock).find("stores.csv:1: the header has no \"lon\""),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock("store_id,lat,lon\nS-1,31,121\nS-2,95,121\n", stock)
+                .find("stores.csv:3: field lat: must be within [-90, 90]"),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock("store_id,lat,lon\nS-1,abc,121\n", stock)
+                .find("stores.csv:2: field lat: \"abc\" is not a number"),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock("store_id,lat,lon,radius_km\nS-1,31,121,-2\n", stock)
+                .find("stores.csv:2: field radius_km"),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock("store_id,lat,lon\nS-1,31,121\nS-1,32,121\n", stock)
+                .find("store_id \"S-1\" appears twice"),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock("store_id,lat,lon\nS-1,31\n", stock)
+                .find("stores.csv:2: has 2 fields, the header has 3"),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock("store_id,lat,lon\n", stock).find("no stores"), std::string::npos);
+}
+
+TEST_F(LoaderTest, BadStockNamesFileLineAndField) {
+  EXPECT_NE(LoadStoresAndStock(kStores, "store_id,sku,on_hand\nS-1,A,1\nS-9,A,1\n")
+                .find("stock.csv:3: field store_id: \"S-9\" is not in stores.csv"),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock(kStores, "store_id,sku,on_hand\nS-1,A,-1\n")
+                .find("stock.csv:2: field on_hand: \"-1\" is not a whole number"),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock(kStores, "store_id,sku,on_hand\nS-1,A,1.5\n").find("field on_hand"),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock(kStores, "store_id,sku,on_hand\nS-1,,1\n")
+                .find("stock.csv:2: field sku: must not be empty"),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock(kStores, "store_id,sku,on_hand\nS-1,A,1\nS-2,A,1\nS-1,A,2\n")
+                .find("store S-1 lists sku A more than once (lines 2 and 4)"),
+            std::string::npos);
+  EXPECT_NE(LoadStoresAndStock(kStores, "store_id,on_hand\n").find("no \"sku\" column"),
+            std::string::npos);
+}
+
+TEST_F(LoaderTest, MissingFileIsNamed) {
+  try {
+    LoadInventory(dir_ / "nope.csv", dir_ / "stock.csv", Rules{});
+    FAIL() << "loaded a missing file";
+  } catch (const LoadError& e) {
+    EXPECT_NE(std::string(e.what()).find("nope.csv: cannot open"), std::string::npos);
+  }
+}
+
+TEST_F(LoaderTest, ConfigReadsEveryContractKey) {
+  const Config c = LoadConfig(Write("h.toml", R"(
+[server]
+listen = "127.0.0.1:9999"
+[data]
+stores = "s.csv"
+stock = "k.csv"
+dir = "state"
+[rules]
+promise_min = 45
+speed_kmh = 18.5
+detour = 1.4
+prep_min = 8.0
+radius_km = 6.0
+reservation_ttl_s = 300
+)"));
+  EXPECT_EQ(c.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 9999);
+  EXPECT_EQ(c.stores_csv, dir_ / "s.csv");
+  EXPECT_EQ(c.stock_csv, dir_ / "k.csv");
+  EXPECT_EQ(c.data_dir, dir_ / "state");
+  EXPECT_DOUBLE_EQ(c.rules.promise_min, 45);
+  EXPECT_DOUBLE_EQ(c.rules.speed_kmh, 18.5);
+  EXPECT_DOUBLE_EQ(c.rules.detour, 1.4);
+  EXPECT_DOUBLE_EQ(c.rules.prep_min, 8);
+  EXPECT_DOUBLE_EQ(c.rules.radius_km, 6);
+  EXPECT_EQ(c.rules.reservation_ttl_s, 300);
+}
+
+TEST_F(LoaderTest, BadConfigNamesLineAndKey) {
+  EXPECT_NE(LoadConfigText("[rules]\n\nspeed_kmh = -3\n").find("h.toml:3: [rules] speed_kmh: must be within"),
+            std::string::npos);
+  EXPECT_NE(LoadConfigText("[rules]\nreservation_ttl_s = 1.5\n").find("must be a whole number"),
+            std::string::npos);
+  EXPECT_NE(LoadConfigText("[rules]\nspeed = 3\n").find("[rules] speed: unknown key"),
+            std::string::npos);
+  EXPECT_NE(LoadConfigText("[rulez]\n").find("unknown table [rulez]"), std::string::npos);
+  EXPECT_NE(LoadConfigText("[server]\nlisten = \"localhost\"\n").find("expected host:port"),
+            std::string::npos);
+  EXPECT_NE(LoadConfigText("[rules\n").find("h.toml:1:"), std::string::npos);
+  EXPECT_NE(LoadConfigText("[data]\nstores = 3\n").find("[data] stores: must be a string"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace hourglass::io
