@@ -22,9 +22,8 @@ bool Allocator::NormalizeItems(const RouteRequest& request, AllocScratch& scratc
     }
     lines.push_back({{*sku, item.qty}, item.sku});
   }
-  std::stable_sort(lines.begin(), lines.end(), [](const NamedLine& a, const NamedLine& b) {
-    return a.line.sku < b.line.sku;
-  });
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const NamedLine& a, const NamedLine& b) { return a.line.sku < b.line.sku; });
   size_t out = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (out > 0 && lines[out - 1].line.sku == lines[i].line.sku) {
@@ -65,8 +64,8 @@ const RouteResult& Allocator::Route(const RouteRequest& request, int64_t now_ms,
   const auto& candidates = scratch.route.candidates;
   if (request.reserve) {
     const int64_t ttl_s = request.ttl_s > 0 ? request.ttl_s : defaults_.reservation_ttl_s;
-    switch (book_.Hold(request.order, candidates, scratch.lines, now_ms, ttl_s * 1000,
-                       result.plan)) {
+    switch (
+        book_.Hold(request.order, candidates, scratch.lines, now_ms, ttl_s * 1000, result.plan)) {
       case ReservationBook::HoldStatus::kAlready:
         result.already = true;
         [[fallthrough]];

@@ -36,8 +36,8 @@ struct RouteRequest {
   geo::LatLon at;
   std::span<const OrderItem> items;
   bool reserve = false;
-  int64_t ttl_s = 0;       // 0: the rules' reservation_ttl_s
-  double within_min = 0;   // 0: the rules' promise_min
+  int64_t ttl_s = 0;      // 0: the rules' reservation_ttl_s
+  double within_min = 0;  // 0: the rules' promise_min
 };
 
 struct RouteResult {
@@ -65,7 +65,9 @@ class Allocator {
   // Fills scratch.result. Never fails: the protocol layer validated the request.
   const RouteResult& Route(const RouteRequest& request, int64_t now_ms, AllocScratch& scratch);
 
-  FinishResult Commit(std::string_view order, int64_t now_ms) { return book_.Commit(order, now_ms); }
+  FinishResult Commit(std::string_view order, int64_t now_ms) {
+    return book_.Commit(order, now_ms);
+  }
   FinishResult Release(std::string_view order, int64_t now_ms) {
     return book_.Release(order, now_ms);
   }

@@ -50,8 +50,8 @@ bool ReservationBook::FindActive(std::string_view order, Plan& out) const {
 
 ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
                                                   std::span<const Candidate> candidates,
-                                                  std::span<const NamedLine> lines,
-                                                  int64_t now_ms, int64_t ttl_ms, Plan& out) {
+                                                  std::span<const NamedLine> lines, int64_t now_ms,
+                                                  int64_t ttl_ms, Plan& out) {
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
   auto it = shard.orders.find(order);

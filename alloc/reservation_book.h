@@ -104,8 +104,8 @@ class ReservationBook {
     std::vector<Line> lines;
     std::vector<std::string> skus;
     OrderState state = OrderState::kHeld;
-    int64_t expires_at_ms = 0;   // while held
-    int64_t forget_at_ms = 0;    // once finished
+    int64_t expires_at_ms = 0;  // while held
+    int64_t forget_at_ms = 0;   // once finished
   };
   // (when to look at the order again, order id)
   using Due = std::pair<int64_t, std::string>;

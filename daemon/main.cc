@@ -71,15 +71,15 @@ int Run(const Args& args) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {
-    throw io::LoadError(config.data_dir.string() + ": cannot create the data directory ([data] dir): " +
-                        ec.message());
+    throw io::LoadError(config.data_dir.string() +
+                        ": cannot create the data directory ([data] dir): " + ec.message());
   }
 
   const auto t0 = std::chrono::steady_clock::now();
   auto inventory = io::LoadInventory(config.stores_csv, config.stock_csv, config.rules);
-  const auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - t0)
-                           .count();
+  const auto load_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   std::fprintf(stderr, "hourglassd: loaded %zu stores, %zu SKUs, %zu stock rows in %lld ms\n",
                inventory->stores.size(), inventory->skus.size(), inventory->stock.rows(),
                static_cast<long long>(load_ms));

@@ -15,7 +15,9 @@ struct EtaModel {
     return prep_min + TravelMin(distance_km);
   }
   // The longest straight-line distance a courier covers in `minutes`.
-  double ReachKm(double minutes) const { return minutes <= 0 ? 0 : minutes / 60.0 * speed_kmh / detour; }
+  double ReachKm(double minutes) const {
+    return minutes <= 0 ? 0 : minutes / 60.0 * speed_kmh / detour;
+  }
 };
 
 }  // namespace hourglass::geo

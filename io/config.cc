@@ -1,10 +1,11 @@
 #include "io/config.h"
 
+#include <toml++/toml.h>
+
 #include <charconv>
 #include <cmath>
 #include <functional>
 #include <string_view>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "io/load_error.h"
@@ -25,7 +26,8 @@ struct NumberKey {
 std::vector<NumberKey> NumberKeys() {
   return {
       {"server", "io_threads", true, 1, 64, [](Config& c, double v) { c.io_threads = int64_t(v); }},
-      {"rules", "promise_min", false, 1, 10080, [](Config& c, double v) { c.rules.promise_min = v; }},
+      {"rules", "promise_min", false, 1, 10080,
+       [](Config& c, double v) { c.rules.promise_min = v; }},
       {"rules", "speed_kmh", false, 0.1, 500, [](Config& c, double v) { c.rules.speed_kmh = v; }},
       {"rules", "detour", false, 1, 10, [](Config& c, double v) { c.rules.detour = v; }},
       {"rules", "prep_min", false, 0, 1440, [](Config& c, double v) { c.rules.prep_min = v; }},
@@ -71,10 +73,11 @@ std::string KnownKeys(std::string_view table, const std::vector<NumberKey>& numb
 void SetListen(Config& config, std::string_view listen, std::string_view where) {
   const size_t colon = listen.rfind(':');
   auto fail = [&](std::string_view why) {
-    throw LoadError(std::string(where) + ": listen \"" + std::string(listen) + "\": " +
-                    std::string(why));
+    throw LoadError(std::string(where) + ": listen \"" + std::string(listen) +
+                    "\": " + std::string(why));
   };
-  if (colon == std::string_view::npos || colon == 0) fail("expected host:port, e.g. 127.0.0.1:7878");
+  if (colon == std::string_view::npos || colon == 0)
+    fail("expected host:port, e.g. 127.0.0.1:7878");
   std::string_view host = listen.substr(0, colon);
   const std::string_view port_text = listen.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -108,10 +111,10 @@ Config LoadConfig(const std::filesystem::path& path) {
   for (auto& [table_key, table_node] : root) {
     const std::string_view table = table_key.str();
     const toml::table* t = table_node.as_table();
-    if (t == nullptr || (table != "server" && table != "data" && table != "rules" &&
-                         table != "limits")) {
-      throw LoadError(Where(path, table_node.source()) + ": unknown table [" +
-                      std::string(table) + "] (known: [server], [data], [rules], [limits])");
+    if (t == nullptr ||
+        (table != "server" && table != "data" && table != "rules" && table != "limits")) {
+      throw LoadError(Where(path, table_node.source()) + ": unknown table [" + std::string(table) +
+                      "] (known: [server], [data], [rules], [limits])");
     }
     for (auto& [key_obj, node] : *t) {
       const std::string_view key = key_obj.str();

@@ -11,11 +11,11 @@
 namespace hourglass::io {
 
 struct Rules {
-  double promise_min = 60;   // default delivery promise (a request's within_min overrides)
-  double speed_kmh = 20.0;   // courier speed
-  double detour = 1.3;       // road distance / straight-line distance
-  double prep_min = 10.0;    // store default when stores.csv has no prep_min
-  double radius_km = 8.0;    // store default when stores.csv has no radius_km
+  double promise_min = 60;  // default delivery promise (a request's within_min overrides)
+  double speed_kmh = 20.0;  // courier speed
+  double detour = 1.3;      // road distance / straight-line distance
+  double prep_min = 10.0;   // store default when stores.csv has no prep_min
+  double radius_km = 8.0;   // store default when stores.csv has no radius_km
   int64_t reservation_ttl_s = 900;
 };
 

@@ -16,7 +16,8 @@ CsvReader::CsvReader(std::filesystem::path path) : path_(std::move(path)) {
   if (!in.read(data_.data(), static_cast<std::streamsize>(data_.size()))) {
     throw LoadError(path_.string() + ": read failed");
   }
-  if (!SplitLine()) throw LoadError(path_.string() + ": the file is empty; a header line is needed");
+  if (!SplitLine())
+    throw LoadError(path_.string() + ": the file is empty; a header line is needed");
   header_ = fields_;
 }
 

@@ -98,8 +98,7 @@ std::unique_ptr<alloc::Inventory> LoadInventory(const std::filesystem::path& sto
     inventory->stock.LoadRow(store, inventory->skus.Intern(f[sku_col]), on_hand);
   }
   if (const auto dup = inventory->stock.Seal()) {
-    FailDuplicate(stock_csv, inventory->stores[dup->first].id,
-                  inventory->skus.NameOf(dup->second));
+    FailDuplicate(stock_csv, inventory->stores[dup->first].id, inventory->skus.NameOf(dup->second));
   }
   return inventory;
 }

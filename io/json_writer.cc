@@ -1,7 +1,8 @@
 #include "io/json_writer.h"
 
-#include <charconv>
 #include <simdjson.h>
+
+#include <charconv>
 
 namespace hourglass::io {
 

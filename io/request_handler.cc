@@ -15,6 +15,31 @@ namespace dom = simdjson::dom;
 // Nesting deeper than this is refused as bad_json; keeps the echoed "id"
 // writable with a fixed-size writer stack.
 constexpr size_t kMaxJsonDepth = 64;
+// More fields than any request has; bounds the duplicate-key check.
+constexpr size_t kMaxFields = 32;
+
+// A key given twice makes a request ambiguous ("lat":1,...,"lat":2): refuse it
+// rather than guess which one the client meant. Returns the key, or "".
+std::string_view DuplicateKey(const dom::object& obj) {
+  for (auto a = obj.begin(); a != obj.end(); ++a) {
+    auto b = a;
+    for (++b; b != obj.end(); ++b) {
+      if (a.key() == b.key()) return a.key();
+    }
+  }
+  return {};
+}
+
+// Empty when `obj` is acceptable as a request object, else why not.
+std::string CheckShape(const dom::object& obj) {
+  if (obj.size() > kMaxFields) {
+    return "has more than " + std::to_string(kMaxFields) + " fields";
+  }
+  if (const auto dup = DuplicateKey(obj); !dup.empty()) {
+    return "has the field \"" + std::string(dup) + "\" twice";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -158,8 +183,8 @@ void RequestHandler::Handle(std::string_view line, std::string& out) {
       parser_.parse(reinterpret_cast<const uint8_t*>(line.data()), line.size(), false).get(doc);
   if (parse_error != simdjson::SUCCESS) {
     Answer answer(out, nullptr);
-    answer.Fail("bad_json", std::string("the line is not valid JSON: ") +
-                                simdjson::error_message(parse_error));
+    answer.Fail("bad_json",
+                std::string("the line is not valid JSON: ") + simdjson::error_message(parse_error));
     return;
   }
   dom::object req;
@@ -171,6 +196,10 @@ void RequestHandler::Handle(std::string_view line, std::string& out) {
   dom::element id;
   const bool has_id = req["id"].get(id) == simdjson::SUCCESS;
   Answer answer(out, has_id ? &id : nullptr);
+  if (const std::string why = CheckShape(req); !why.empty()) {
+    answer.Fail("bad_request", "the request " + why);
+    return;
+  }
   Fields fields(req, answer);
   const auto op = fields.Name("op", true);
   if (!op) return;
@@ -212,8 +241,8 @@ void RequestHandler::Route(const dom::object& req, Answer& answer) {
   }
   const size_t count = items.size();
   if (count == 0 || count > static_cast<size_t>(limits_.max_items)) {
-    f.Bad("items", "must hold 1 to " + std::to_string(limits_.max_items) +
-                       " entries ([limits] max_items)");
+    f.Bad("items",
+          "must hold 1 to " + std::to_string(limits_.max_items) + " entries ([limits] max_items)");
     return;
   }
   items_.clear();
@@ -222,6 +251,10 @@ void RequestHandler::Route(const dom::object& req, Answer& answer) {
     dom::object obj;
     if (item.get_object().get(obj) != simdjson::SUCCESS) {
       f.Bad("items[" + std::to_string(i) + "]", "must be an object like {\"sku\":\"A\",\"qty\":1}");
+      return;
+    }
+    if (const std::string why = CheckShape(obj); !why.empty()) {
+      f.Bad("items[" + std::to_string(i) + "]", why);
       return;
     }
     Fields item_fields(obj, answer, "items", i++);
@@ -299,7 +332,8 @@ void RequestHandler::Finish(const dom::object& req, bool commit, Answer& answer)
                                        "stock; route it again to reserve anew");
       return;
     case alloc::FinishStatus::kOrderCommitted:
-      answer.Fail("order_committed", "order " + id() + " was committed (paid); it cannot be released");
+      answer.Fail("order_committed",
+                  "order " + id() + " was committed (paid); it cannot be released");
       return;
   }
 }

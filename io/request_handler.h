@@ -8,9 +8,10 @@
 #ifndef HOURGLASS_IO_REQUEST_HANDLER_H_
 #define HOURGLASS_IO_REQUEST_HANDLER_H_
 
+#include <simdjson.h>
+
 #include <cstdint>
 #include <functional>
-#include <simdjson.h>
 #include <string>
 #include <vector>
 

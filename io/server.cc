@@ -1,9 +1,10 @@
 #include "io/server.h"
 
+#include <simdjson.h>
+
 #include <boost/asio.hpp>
 #include <cstring>
 #include <optional>
-#include <simdjson.h>
 #include <unordered_set>
 
 namespace hourglass::io {
@@ -91,10 +92,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       in_.resize(std::min(usable() * 2, max_line_bytes_ + 1) + kPadding);
     }
     reading_ = true;
-    socket_.async_read_some(asio::buffer(in_.data() + in_len_, usable() - in_len_),
-                            [self = shared_from_this()](const error_code& ec, size_t n) {
-                              self->OnRead(ec, n);
-                            });
+    socket_.async_read_some(
+        asio::buffer(in_.data() + in_len_, usable() - in_len_),
+        [self = shared_from_this()](const error_code& ec, size_t n) { self->OnRead(ec, n); });
   }
 
   void OnRead(const error_code& ec, size_t n) {
@@ -144,10 +144,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::swap(out_, writing_buf_);
     out_.clear();
     writing_ = true;
-    asio::async_write(socket_, asio::buffer(writing_buf_),
-                      [self = shared_from_this()](const error_code& ec, size_t) {
-                        self->OnWrite(ec);
-                      });
+    asio::async_write(
+        socket_, asio::buffer(writing_buf_),
+        [self = shared_from_this()](const error_code& ec, size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(const error_code& ec) {
@@ -199,10 +198,10 @@ struct Server::Impl {
         });
         return;
       }
-      asio::post(target.ctx, [&target, max = options.max_line_bytes,
-                              s = std::move(socket)]() mutable {
-        std::make_shared<Connection>(std::move(s), target, max)->Start();
-      });
+      asio::post(target.ctx,
+                 [&target, max = options.max_line_bytes, s = std::move(socket)]() mutable {
+                   std::make_shared<Connection>(std::move(s), target, max)->Start();
+                 });
       Accept();
     });
   }

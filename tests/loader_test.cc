@@ -51,7 +51,9 @@ class LoaderTest : public ::testing::Test {
   fs::path dir_;
 };
 
-const char* kStores = "store_id,lat,lon,radius_km,prep_min,city\nS-1,31.2,121.4,,,\"Shang, hai\"\nS-2,31.3,121.5,3,12,x\n";
+const char* kStores =
+    "store_id,lat,lon,radius_km,prep_min,city\nS-1,31.2,121.4,,,\"Shang, "
+    "hai\"\nS-2,31.3,121.5,3,12,x\n";
 
 TEST_F(LoaderTest, LoadsStoresWithDefaultsAndExtraColumns) {
   auto inv = LoadInventory(Write("stores.csv", kStores),
@@ -71,7 +73,8 @@ TEST_F(LoaderTest, LoadsStoresWithDefaultsAndExtraColumns) {
 
 TEST_F(LoaderTest, BadStoresNameFileLineAndField) {
   const std::string stock = "store_id,sku,on_hand\n";
-  EXPECT_NE(LoadStoresAndStock("store_id,lat\nS-1,3\n", stock).find("stores.csv:1: the header has no \"lon\""),
+  EXPECT_NE(LoadStoresAndStock("store_id,lat\nS-1,3\n", stock)
+                .find("stores.csv:1: the header has no \"lon\""),
             std::string::npos);
   EXPECT_NE(LoadStoresAndStock("store_id,lat,lon\nS-1,31,121\nS-2,95,121\n", stock)
                 .find("stores.csv:3: field lat: must be within [-90, 90]"),
@@ -149,7 +152,8 @@ reservation_ttl_s = 300
 }
 
 TEST_F(LoaderTest, BadConfigNamesLineAndKey) {
-  EXPECT_NE(LoadConfigText("[rules]\n\nspeed_kmh = -3\n").find("h.toml:3: [rules] speed_kmh: must be within"),
+  EXPECT_NE(LoadConfigText("[rules]\n\nspeed_kmh = -3\n")
+                .find("h.toml:3: [rules] speed_kmh: must be within"),
             std::string::npos);
   EXPECT_NE(LoadConfigText("[rules]\nreservation_ttl_s = 1.5\n").find("must be a whole number"),
             std::string::npos);

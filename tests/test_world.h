@@ -31,8 +31,8 @@ inline geo::LatLon Around(std::mt19937_64& rng, City c, double spread_km) {
 }
 
 inline const std::vector<City>& TestCities() {
-  static const std::vector<City> cities = {{31.2222, 121.4581}, {39.9075, 116.3972},
-                                           {30.5833, 114.2667}};
+  static const std::vector<City> cities = {
+      {31.2222, 121.4581}, {39.9075, 116.3972}, {30.5833, 114.2667}};
   return cities;
 }
 
@@ -69,7 +69,8 @@ inline std::unique_ptr<alloc::Inventory> MakeWorld(const WorldSpec& spec) {
   for (uint32_t s = 0; s < inv->stores.size(); ++s) {
     for (int k = 0; k < spec.skus; ++k) {
       if (Uniform(rng) >= spec.stock_probability) continue;
-      const auto on_hand = static_cast<int32_t>(rng() % static_cast<uint64_t>(spec.max_on_hand + 1));
+      const auto on_hand =
+          static_cast<int32_t>(rng() % static_cast<uint64_t>(spec.max_on_hand + 1));
       inv->stock.LoadRow(alloc::StoreIdx{s}, *inv->skus.Find(SkuName(k)), on_hand);
     }
   }
