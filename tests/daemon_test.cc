@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "tests/daemon_harness.h"
@@ -374,6 +376,33 @@ TEST_F(DaemonTest, SigtermWithPipelinedRequestsInFlight) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos) << e.what();
   }
+}
+
+// hourglass-gen output served by the daemon: every generated order gets a
+// well-formed answer, and most are fulfilled (the data is realistic).
+TEST(GeneratedData, DemoOrdersRouteEndToEnd) {
+  TempDir dir;
+  const std::string cmd = std::string(HOURGLASS_GEN_PATH) +
+                          " --seed 3 --stores 400 --cities 30 --skus 2000 --per-store 400"
+                          " --orders 3000 --cities-csv " HOURGLASS_CITIES_CSV " --out " +
+                          dir.path().string() + " > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  Daemon daemon(dir.Write("hourglass.toml", kConfig));
+  Client client(daemon.port());
+  std::ifstream orders(dir.path() / "orders.ndjson");
+  int total = 0;
+  int found = 0;
+  std::string batch;
+  for (std::string line; std::getline(orders, line);) batch += line + "\n";
+  client.SendRaw(batch);  // pipelined, as a busy order system would
+  for (std::string_view rest = batch; !rest.empty(); rest.remove_prefix(rest.find('\n') + 1)) {
+    const Answer a = Client::Parse(client.ReadLine());
+    ASSERT_TRUE(a.ok()) << a.line;
+    ++total;
+    found += a.Flag("found");
+  }
+  EXPECT_EQ(total, 3000);
+  EXPECT_GT(found, total / 3);
 }
 
 class StartupTest : public ::testing::Test {
