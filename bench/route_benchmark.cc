@@ -58,7 +58,8 @@ Demo& LoadDemo() {
       Order o;
       o.line = line;
       o.at = {e["lat"].get_double().value(), e["lon"].get_double().value()};
-      for (simdjson::dom::element item : e["items"].get_array().value()) {
+      const simdjson::dom::array items = e["items"].get_array().value();
+      for (simdjson::dom::element item : items) {
         o.skus.emplace_back(item["sku"].get_string().value());
         o.qtys.push_back(static_cast<int32_t>(item["qty"].get_int64().value()));
       }
