@@ -265,6 +265,29 @@ double DetCos(double x) {
   return sum;
 }
 
+// 1 / (2k + 1), the atanh series coefficients; computed at compile time (exactly rounded).
+constexpr std::array<double, 13> kInverseOdd = [] {
+  std::array<double, 13> c{};
+  for (size_t k = 0; k < c.size(); ++k) c[k] = 1.0 / static_cast<double>(2 * k + 1);
+  return c;
+}();
+
+// Natural log for x > 0: exact frexp split into m * 2^e with m in [sqrt(1/2), sqrt(2)), then
+// log(m) = 2 * atanh(s), s = (m - 1) / (m + 1), summed as a series in Horner form (|s| < 0.18).
+double DetLog(double x) {
+  int exponent = 0;
+  double m = std::frexp(x, &exponent);
+  if (m < 0.70710678118654752) {
+    m *= 2;
+    --exponent;
+  }
+  const double s = (m - 1) / (m + 1);
+  const double s2 = s * s;
+  double series = 0;
+  for (size_t k = kInverseOdd.size(); k-- > 0;) series = series * s2 + kInverseOdd[k];
+  return 2 * s * series + exponent * 0.69314718055994530942;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cities CSV
 
@@ -559,49 +582,78 @@ void WriteStores(const fs::path& path, const std::vector<Store>& stores,
 // Stock
 
 // Per-SKU Bernoulli stocking with P(rank r) = min(1, c * r^-exponent). Weights decrease with
-// rank, so for a given c the first m SKUs are certain and the rest are drawn; knee_ lets us
-// find m and c for any target count with one binary search.
+// rank, so for a given c the first SKUs are certain and only the tail is random; knee_ finds
+// that split and c for any target count with one binary search.
+//
+// Drawing one coin per tail SKU would cost ~20k generator calls per store, so the tail is cut
+// into blocks whose weights stay within kBlockRatio of the block's first weight. Inside a block,
+// candidates come from a Bernoulli process at the block's maximum probability q (geometric
+// skips, memoryless so it restarts cleanly at each block), and each candidate is kept with
+// probability p_i / q. The result has exactly the per-SKU Bernoulli distribution.
 class StockModel {
  public:
   StockModel(size_t skus, double exponent)
-      : scaled_(skus), tail_(skus + 1, 0.0), knee_(skus), weight_(skus) {
+      : weight_(skus), tail_(skus + 1, 0.0), knee_(skus), block_end_(skus) {
     for (size_t i = 0; i < skus; ++i) {
       weight_[i] = 1.0 / DetPow(static_cast<double>(i + 1), exponent);
-      scaled_[i] = weight_[i] * 0x1.0p32;  // Compared against 32-bit uniform draws.
     }
     for (size_t i = skus; i-- > 0;) tail_[i] = tail_[i + 1] + weight_[i];
     // knee_[j]: expected count when c = 1 / weight_[j], i.e. SKUs 0..j are just certain.
     for (size_t j = 0; j < skus; ++j) {
       knee_[j] = static_cast<double>(j + 1) + tail_[j + 1] / weight_[j];
     }
+    // block_end_[i]: first SKU whose weight drops below kBlockRatio * weight_[i].
+    size_t end = 0;
+    for (size_t i = 0; i < skus; ++i) {
+      end = std::max(end, i + 1);
+      while (end < skus && weight_[end] >= kBlockRatio * weight_[i]) ++end;
+      block_end_[i] = end;
+    }
   }
 
   // Fills `picked` with the ascending SKU indices stocked by a store expecting `target` SKUs.
   void Sample(double target, Rng& rng, std::vector<uint32_t>& picked) const {
-    const size_t n = scaled_.size();
+    const size_t n = weight_.size();
     target = std::clamp(target, 1.0, static_cast<double>(n));
     // SKUs [0, certain) have probability 1; c is then chosen so the total expectation is exact.
     const size_t certain = std::lower_bound(knee_.begin(), knee_.end(), target) - knee_.begin();
     const double c = (target - static_cast<double>(certain)) / tail_[certain];
     picked.clear();
     for (size_t i = 0; i < certain; ++i) picked.push_back(static_cast<uint32_t>(i));
-    // One 64-bit draw serves two SKUs (low and high halves) to halve generator cost.
-    for (size_t i = certain; i < n; i += 2) {
-      const uint64_t bits = rng.Bits();
-      if (static_cast<double>(static_cast<int64_t>(bits & 0xFFFFFFFFu)) < c * scaled_[i]) {
-        picked.push_back(static_cast<uint32_t>(i));
-      }
-      if (i + 1 < n && static_cast<double>(static_cast<int64_t>(bits >> 32)) < c * scaled_[i + 1]) {
-        picked.push_back(static_cast<uint32_t>(i + 1));
-      }
+    for (size_t begin = certain; begin < n; begin = block_end_[begin]) {
+      SampleBlock(begin, c, rng, picked);
     }
   }
 
  private:
-  std::vector<double> scaled_;
+  static constexpr double kBlockRatio = 0.9;
+
+  void SampleBlock(size_t begin, double c, Rng& rng, std::vector<uint32_t>& picked) const {
+    const size_t end = block_end_[begin];
+    // Capping q just below 1 keeps log(1 - q) finite; it only matters for c * w == 1.
+    const double q = std::min(c * weight_[begin], 1.0 - 0x1.0p-53);
+    const double log_miss = DetLog(1.0 - q);
+    for (size_t i = begin;; ++i) {
+      i += GeometricSkip(rng, log_miss, end - i);
+      if (i >= end) return;
+      if (rng.Uniform01() * weight_[begin] < weight_[i]) {
+        picked.push_back(static_cast<uint32_t>(i));
+      }
+    }
+  }
+
+  // Failures before the next success of a Bernoulli process with log(P(failure)) = log_miss,
+  // capped at `limit` (inverse CDF of the geometric distribution).
+  static size_t GeometricSkip(Rng& rng, double log_miss, size_t limit) {
+    const double skip = DetLog(1.0 - rng.Uniform01()) / log_miss;
+    if (!(skip >= 0 && skip < static_cast<double>(limit))) return limit;
+    return static_cast<size_t>(skip);
+  }
+
+  std::vector<double> weight_;
   std::vector<double> tail_;  // tail_[m] = sum of weights of SKUs m..n-1.
   std::vector<double> knee_;
-  std::vector<double> weight_;
+  std::vector<size_t> block_end_;
 };
 
 constexpr double kStockExponent = 0.7;
