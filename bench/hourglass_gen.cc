@@ -17,7 +17,8 @@
 //   * SKUs: SKU-00001 is rank 1, the most popular. Demand weight is rank^-1.0 (Zipf).
 //   * Stock: each store targets k = per-store * U[0.9, 1.1] distinct SKUs. SKU of rank r is
 //     stocked independently with probability min(1, c * r^-0.7), where c is solved per store so
-//     the expected count is exactly k. on_hand is uniform in 0..max-qty.
+//     the expected count is exactly k (sampled by geometric skips + thinning, see StockModel).
+//     on_hand is uniform in 0..max-qty.
 //   * Orders: city by population weight, location in the same disk as stores, 1-5 distinct
 //     items (P .35/.25/.18/.12/.10) by demand weight (duplicates redrawn), qty 1-3
 //     (P .7/.2/.1).
@@ -25,10 +26,10 @@
 // Determinism: same flags + seed => byte-identical files on any machine. The only randomness is
 // std::mt19937_64 (fully specified by the standard); <random> distributions are avoided because
 // their output is implementation-defined. The only floating-point operations are + - * / and
-// sqrt, which IEEE 754 rounds exactly, so no libm transcendental (pow, cos, log) can differ
-// between platforms: powers use a sqrt chain, cos a Taylor series, and the disk rejection
-// sampling. Placement, stock and orders draw from separate streams, so e.g. changing --orders
-// leaves stores.csv and stock.csv untouched.
+// sqrt (plus the exact frexp), which IEEE 754 rounds exactly, so no libm transcendental can
+// differ between platforms: pow uses a sqrt chain, cos a Taylor series, log an atanh series, and
+// the disk rejection sampling. Placement, stock and orders draw from separate streams, so e.g.
+// changing --orders leaves stores.csv and stock.csv untouched.
 
 #include <algorithm>
 #include <array>
@@ -190,8 +191,6 @@ enum Stream : uint64_t { kPlacementStream = 1, kStockStream = 2, kOrderStream = 
 class Rng {
  public:
   explicit Rng(uint64_t seed) : engine_(seed) {}
-
-  uint64_t Bits() { return engine_(); }
 
   // Uniform in [0, 1) with 53 random bits.
   double Uniform01() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
