@@ -67,7 +67,8 @@ std::string ReadFile(const fs::path& p) {
 }  // namespace
 
 Daemon::Daemon(const fs::path& config) {
-  stderr_path_ = config.parent_path() / "hourglassd.stderr";
+  stderr_path_ = fs::temp_directory_path() / ("hourglassd-" + std::to_string(::getpid()) + "-" +
+                                              std::to_string(std::random_device{}()) + ".stderr");
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   pid_ = Spawn(config, stderr_path_, fds[1]);
@@ -93,6 +94,8 @@ Daemon::Daemon(const fs::path& config) {
 
 Daemon::~Daemon() {
   if (pid_ > 0) Stop(SIGKILL);
+  std::error_code ec;
+  fs::remove(stderr_path_, ec);
 }
 
 int Daemon::Stop(int signal) {

@@ -405,6 +405,23 @@ TEST(GeneratedData, DemoOrdersRouteEndToEnd) {
   EXPECT_GT(found, total / 3);
 }
 
+// The committed sample config and data start as shipped.
+TEST(ShippedConfig, SampleDataServesItsOrders) {
+  Daemon daemon(HOURGLASS_SOURCE_DIR "/configs/sample.toml");
+  Client client(daemon.port());
+  std::ifstream orders(HOURGLASS_SOURCE_DIR "/configs/sample/orders.ndjson");
+  int found = 0;
+  int total = 0;
+  for (std::string line; std::getline(orders, line); ++total) {
+    const Answer a = client.Call(line);
+    ASSERT_TRUE(a.ok()) << a.line;
+    found += a.Flag("found");
+  }
+  EXPECT_EQ(total, 200);
+  EXPECT_GT(found, 100);
+  EXPECT_EQ(daemon.Stop(SIGTERM), 0);
+}
+
 class StartupTest : public ::testing::Test {
  protected:
   std::string StartupError(const std::string& stores, const std::string& stock,
