@@ -5,11 +5,27 @@
 namespace hourglass::alloc {
 
 Allocator::Allocator(Inventory& inventory, geo::EtaModel eta, RouteDefaults defaults,
-                     int64_t finished_retention_ms)
+                     int64_t finished_retention_ms, EventLog* log)
     : inventory_(inventory),
       router_(inventory.stores, inventory.index, eta),
       defaults_(defaults),
-      book_(inventory.stock, finished_retention_ms) {}
+      log_(log),
+      book_(inventory.stock, finished_retention_ms, log) {}
+
+Allocator::StockSetResult Allocator::SetStock(StoreIdx store, std::string_view sku, int32_t on_hand,
+                                              uint64_t as_of_seq, Now now) {
+  StockSetResult result;
+  const SkuIdx idx = inventory_.skus.Intern(sku);
+  result.level = inventory_.stock.Set(store, idx, on_hand, [&] {
+    if (log_ != nullptr)
+      result.seq = log_->Append(StockSetEvent{store, sku, on_hand, as_of_seq, now.wall_ms});
+  });
+  return result;
+}
+
+void Allocator::Replay(const StockSetEvent& event) {
+  inventory_.stock.Set(event.store, inventory_.skus.Intern(event.sku), event.on_hand);
+}
 
 bool Allocator::NormalizeItems(const RouteRequest& request, AllocScratch& scratch) const {
   auto& lines = scratch.lines;
@@ -38,8 +54,7 @@ bool Allocator::NormalizeItems(const RouteRequest& request, AllocScratch& scratc
   return true;
 }
 
-const RouteResult& Allocator::Route(const RouteRequest& request, int64_t now_ms,
-                                    AllocScratch& scratch) {
+const RouteResult& Allocator::Route(const RouteRequest& request, Now now, AllocScratch& scratch) {
   RouteResult& result = scratch.result;
   result.found = false;
   result.reason = NoRouteReason::kNone;
@@ -64,8 +79,7 @@ const RouteResult& Allocator::Route(const RouteRequest& request, int64_t now_ms,
   const auto& candidates = scratch.route.candidates;
   if (request.reserve) {
     const int64_t ttl_s = request.ttl_s > 0 ? request.ttl_s : defaults_.reservation_ttl_s;
-    switch (
-        book_.Hold(request.order, candidates, scratch.lines, now_ms, ttl_s * 1000, result.plan)) {
+    switch (book_.Hold(request.order, candidates, scratch.lines, now, ttl_s * 1000, result.plan)) {
       case ReservationBook::HoldStatus::kAlready:
         result.already = true;
         [[fallthrough]];
@@ -85,6 +99,7 @@ const RouteResult& Allocator::Route(const RouteRequest& request, int64_t now_ms,
     plan.distance_km = c.distance_km;
     plan.state = OrderState::kHeld;
     plan.expires_at_ms = 0;
+    plan.seq = 0;
     if (plan.items.size() < scratch.lines.size()) plan.items.resize(scratch.lines.size());
     for (size_t i = 0; i < scratch.lines.size(); ++i) {
       plan.items[i].sku.assign(scratch.lines[i].sku);

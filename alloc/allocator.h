@@ -59,19 +59,28 @@ struct AllocScratch {
 
 class Allocator {
  public:
+  // `log` (may be null) hears of every change; it must outlive the allocator.
   Allocator(Inventory& inventory, geo::EtaModel eta, RouteDefaults defaults,
-            int64_t finished_retention_ms);
+            int64_t finished_retention_ms, EventLog* log = nullptr);
 
   // Fills scratch.result. Never fails: the protocol layer validated the request.
-  const RouteResult& Route(const RouteRequest& request, int64_t now_ms, AllocScratch& scratch);
+  const RouteResult& Route(const RouteRequest& request, Now now, AllocScratch& scratch);
 
-  FinishResult Commit(std::string_view order, int64_t now_ms) {
-    return book_.Commit(order, now_ms);
-  }
-  FinishResult Release(std::string_view order, int64_t now_ms) {
-    return book_.Release(order, now_ms);
-  }
-  size_t ExpireDue(int64_t now_ms) { return book_.ExpireDue(now_ms); }
+  FinishResult Commit(std::string_view order, Now now) { return book_.Commit(order, now); }
+  FinishResult Release(std::string_view order, Now now) { return book_.Release(order, now); }
+  size_t ExpireDue(Now now) { return book_.ExpireDue(now); }
+
+  struct StockSetResult {
+    StockLevel level;
+    uint64_t seq = 0;  // log sequence of the change
+  };
+  // Sets the absolute on-hand level of `sku` (added to the catalog if new).
+  StockSetResult SetStock(StoreIdx store, std::string_view sku, int32_t on_hand, uint64_t as_of_seq,
+                          Now now);
+
+  // Recovery, before serving: re-applies logged events without logging them.
+  void Replay(const ReservationEvent& event, Now now) { book_.Replay(event, now); }
+  void Replay(const StockSetEvent& event);
 
   Inventory& inventory() { return inventory_; }
   const ReservationBook& book() const { return book_; }
@@ -85,6 +94,7 @@ class Allocator {
   Inventory& inventory_;
   Router router_;
   RouteDefaults defaults_;
+  EventLog* const log_;
   ReservationBook book_;
 };
 

@@ -16,8 +16,50 @@ const char* StateName(OrderState state) {
   return "unknown";
 }
 
-ReservationBook::ReservationBook(StockTable& stock, int64_t finished_retention_ms)
-    : stock_(stock), finished_retention_ms_(finished_retention_ms) {}
+const char* EventTypeName(EventType type) {
+  switch (type) {
+    case EventType::kReserved:
+      return "reserved";
+    case EventType::kCommitted:
+      return "committed";
+    case EventType::kReleased:
+      return "released";
+    case EventType::kExpired:
+      return "expired";
+    case EventType::kStockSet:
+      return "stock_set";
+  }
+  return "unknown";
+}
+
+ReservationBook::ReservationBook(StockTable& stock, int64_t finished_retention_ms, EventLog* log)
+    : stock_(stock), finished_retention_ms_(finished_retention_ms), log_(log) {}
+
+uint64_t ReservationBook::Log(EventType type, std::string_view order, const Reservation& r,
+                              int64_t wall_ms) {
+  if (log_ == nullptr) return 0;
+  ReservationEvent e;
+  e.type = type;
+  e.order = order;
+  e.store = r.store;
+  e.lines = r.lines;
+  e.skus = r.skus;
+  e.eta_min = r.eta_min;
+  e.distance_km = r.distance_km;
+  e.expires_at_wall_ms = r.expires_at_wall_ms;
+  e.wall_ms = wall_ms;
+  return log_->Append(e);
+}
+
+uint64_t ReservationBook::Unhold(Shard& shard, const std::string& order, Reservation& r,
+                                 OrderState state, Now now) {
+  uint64_t seq = 0;
+  const EventType type = state == OrderState::kExpired ? EventType::kExpired : EventType::kReleased;
+  stock_.Unhold(r.store, r.lines, [&] { seq = Log(type, order, r, now.wall_ms); });
+  r.seq = seq;
+  Finish(shard, order, r, state, now.mono_ms);
+  return seq;
+}
 
 ReservationBook::Shard& ReservationBook::ShardOf(std::string_view order) const {
   return shards_[StringHash{}(order) % kShards];
@@ -29,6 +71,7 @@ void ReservationBook::CopyPlan(const Reservation& r, Plan& out) {
   out.distance_km = r.distance_km;
   out.state = r.state;
   out.expires_at_ms = r.expires_at_ms;
+  out.seq = r.seq;
   if (out.items.size() < r.lines.size()) out.items.resize(r.lines.size());
   for (size_t i = 0; i < r.lines.size(); ++i) {
     out.items[i].sku.assign(r.skus[i]);
@@ -50,7 +93,7 @@ bool ReservationBook::FindActive(std::string_view order, Plan& out) const {
 
 ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
                                                   std::span<const Candidate> candidates,
-                                                  std::span<const NamedLine> lines, int64_t now_ms,
+                                                  std::span<const NamedLine> lines, Now now,
                                                   int64_t ttl_ms, Plan& out) {
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
@@ -68,12 +111,16 @@ ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
     r.skus.emplace_back(l.sku);
   }
   for (const Candidate& c : candidates) {
-    if (!stock_.TryHold(c.store, r.lines)) continue;
     r.store = c.store;
     r.eta_min = c.eta_min;
     r.distance_km = c.distance_km;
     r.state = OrderState::kHeld;
-    r.expires_at_ms = now_ms + ttl_ms;
+    r.expires_at_ms = now.mono_ms + ttl_ms;
+    r.expires_at_wall_ms = now.wall_ms + ttl_ms;
+    if (!stock_.TryHold(c.store, r.lines,
+                        [&] { r.seq = Log(EventType::kReserved, order, r, now.wall_ms); })) {
+      continue;
+    }
     CopyPlan(r, out);
     // A released or expired order id may be reserved again: replace its record.
     if (it != shard.orders.end()) {
@@ -94,58 +141,63 @@ void ReservationBook::Finish(Shard& shard, const std::string& order, Reservation
   shard.due.emplace(r.forget_at_ms, order);
 }
 
-FinishResult ReservationBook::Commit(std::string_view order, int64_t now_ms) {
+FinishResult ReservationBook::Commit(std::string_view order, Now now) {
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
   auto it = shard.orders.find(order);
-  if (it == shard.orders.end()) return {FinishStatus::kUnknownOrder, OrderState::kHeld};
+  if (it == shard.orders.end()) return {FinishStatus::kUnknownOrder, OrderState::kHeld, 0};
   Reservation& r = it->second;
-  if (r.state == OrderState::kHeld && now_ms >= r.expires_at_ms) {
+  if (r.state == OrderState::kHeld && now.mono_ms >= r.expires_at_ms) {
     // Time is up but the sweeper has not run yet: expire now, as it would.
-    stock_.Unhold(r.store, r.lines);
-    Finish(shard, it->first, r, OrderState::kExpired, now_ms);
+    const uint64_t seq = Unhold(shard, it->first, r, OrderState::kExpired, now);
+    return {FinishStatus::kOrderExpired, r.state, seq};
   }
   switch (r.state) {
-    case OrderState::kHeld:
-      stock_.Consume(r.store, r.lines);
-      Finish(shard, it->first, r, OrderState::kCommitted, now_ms);
-      return {FinishStatus::kDone, r.state};
+    case OrderState::kHeld: {
+      uint64_t seq = 0;
+      stock_.Consume(r.store, r.lines,
+                     [&] { seq = Log(EventType::kCommitted, it->first, r, now.wall_ms); });
+      r.seq = seq;
+      Finish(shard, it->first, r, OrderState::kCommitted, now.mono_ms);
+      return {FinishStatus::kDone, r.state, seq};
+    }
     case OrderState::kCommitted:
-      return {FinishStatus::kAlready, r.state};
+      return {FinishStatus::kAlready, r.state, r.seq};
     case OrderState::kReleased:
-      return {FinishStatus::kOrderReleased, r.state};
+      return {FinishStatus::kOrderReleased, r.state, r.seq};
     case OrderState::kExpired:
-      return {FinishStatus::kOrderExpired, r.state};
+      return {FinishStatus::kOrderExpired, r.state, r.seq};
   }
-  return {FinishStatus::kUnknownOrder, r.state};
+  return {FinishStatus::kUnknownOrder, r.state, 0};
 }
 
-FinishResult ReservationBook::Release(std::string_view order, int64_t now_ms) {
+FinishResult ReservationBook::Release(std::string_view order, Now now) {
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
   auto it = shard.orders.find(order);
-  if (it == shard.orders.end()) return {FinishStatus::kUnknownOrder, OrderState::kHeld};
+  if (it == shard.orders.end()) return {FinishStatus::kUnknownOrder, OrderState::kHeld, 0};
   Reservation& r = it->second;
   switch (r.state) {
     case OrderState::kHeld: {
       // Past its time the units would have gone back anyway; record it as the
       // expiry it was, so the answer is the same whether or not the sweeper ran.
-      const bool late = now_ms >= r.expires_at_ms;
-      stock_.Unhold(r.store, r.lines);
-      Finish(shard, it->first, r, late ? OrderState::kExpired : OrderState::kReleased, now_ms);
-      return {late ? FinishStatus::kAlready : FinishStatus::kDone, r.state};
+      const bool late = now.mono_ms >= r.expires_at_ms;
+      const uint64_t seq =
+          Unhold(shard, it->first, r, late ? OrderState::kExpired : OrderState::kReleased, now);
+      return {late ? FinishStatus::kAlready : FinishStatus::kDone, r.state, seq};
     }
     case OrderState::kReleased:
     case OrderState::kExpired:
       // The units are back in stock: what the caller wanted has happened.
-      return {FinishStatus::kAlready, r.state};
+      return {FinishStatus::kAlready, r.state, r.seq};
     case OrderState::kCommitted:
-      return {FinishStatus::kOrderCommitted, r.state};
+      return {FinishStatus::kOrderCommitted, r.state, r.seq};
   }
-  return {FinishStatus::kUnknownOrder, r.state};
+  return {FinishStatus::kUnknownOrder, r.state, 0};
 }
 
-size_t ReservationBook::ExpireDue(int64_t now_ms) {
+size_t ReservationBook::ExpireDue(Now now) {
+  const int64_t now_ms = now.mono_ms;
   size_t expired = 0;
   for (Shard& shard : shards_) {
     std::lock_guard lock(shard.mu);
@@ -159,8 +211,7 @@ size_t ReservationBook::ExpireDue(int64_t now_ms) {
       // record itself says its time is up.
       if (r.state == OrderState::kHeld) {
         if (r.expires_at_ms > now_ms) continue;
-        stock_.Unhold(r.store, r.lines);
-        Finish(shard, it->first, r, OrderState::kExpired, now_ms);
+        Unhold(shard, it->first, r, OrderState::kExpired, now);
         ++expired;
       } else if (r.forget_at_ms <= now_ms) {
         shard.orders.erase(it);
@@ -168,6 +219,41 @@ size_t ReservationBook::ExpireDue(int64_t now_ms) {
     }
   }
   return expired;
+}
+
+void ReservationBook::Replay(const ReservationEvent& e, Now now) {
+  Shard& shard = ShardOf(e.order);
+  std::lock_guard lock(shard.mu);
+  if (e.type == EventType::kReserved) {
+    Reservation r;
+    r.store = e.store;
+    r.eta_min = e.eta_min;
+    r.distance_km = e.distance_km;
+    r.lines.assign(e.lines.begin(), e.lines.end());
+    r.skus.assign(e.skus.begin(), e.skus.end());
+    r.state = OrderState::kHeld;
+    // The hold keeps the time it had left on the wall clock.
+    r.expires_at_wall_ms = e.expires_at_wall_ms;
+    r.expires_at_ms = now.mono_ms + (e.expires_at_wall_ms - now.wall_ms);
+    stock_.ForceHold(r.store, r.lines);
+    auto [it, fresh] = shard.orders.insert_or_assign(std::string(e.order), std::move(r));
+    shard.due.emplace(it->second.expires_at_ms, it->first);
+    return;
+  }
+  auto it = shard.orders.find(e.order);
+  // A finish of an order the log never held would be corruption; the journal
+  // reader checks for that before replaying, so here it cannot happen.
+  if (it == shard.orders.end() || it->second.state != OrderState::kHeld) return;
+  Reservation& r = it->second;
+  if (e.type == EventType::kCommitted) {
+    stock_.Consume(r.store, r.lines);
+    Finish(shard, it->first, r, OrderState::kCommitted, now.mono_ms);
+  } else {
+    stock_.Unhold(r.store, r.lines);
+    Finish(shard, it->first, r,
+           e.type == EventType::kExpired ? OrderState::kExpired : OrderState::kReleased,
+           now.mono_ms);
+  }
 }
 
 BookCounts ReservationBook::Counts() const {

@@ -6,8 +6,13 @@
 // store) rules out deadlock, and unrelated orders rarely share a shard, so
 // they do not serialize.
 //
-// Time is handed in (`now_ms`, a monotonic clock in milliseconds): this class
-// never reads a clock, so tests drive expiry deterministically.
+// Time is handed in (`Now`: monotonic milliseconds for deadlines, wall-clock
+// milliseconds for the log): this class never reads a clock, so tests drive
+// expiry deterministically.
+//
+// Every change is reported to the EventLog (if one is given) while the
+// order's shard and the store are locked; the log's sequence number comes
+// back in the result so the caller can wait for it to be durable.
 #ifndef HOURGLASS_ALLOC_RESERVATION_BOOK_H_
 #define HOURGLASS_ALLOC_RESERVATION_BOOK_H_
 
@@ -22,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alloc/event_log.h"
 #include "alloc/ids.h"
 #include "alloc/router.h"
 #include "alloc/stock_table.h"
@@ -45,6 +51,7 @@ struct Plan {
   size_t item_count = 0;
   OrderState state = OrderState::kHeld;
   int64_t expires_at_ms = 0;  // monotonic; meaningful while held
+  uint64_t seq = 0;           // log sequence of the change that made this plan (0: none)
 };
 
 // A line to hold, with the SKU name the client used (kept for retries).
@@ -65,6 +72,7 @@ enum class FinishStatus {
 struct FinishResult {
   FinishStatus status = FinishStatus::kUnknownOrder;
   OrderState state = OrderState::kHeld;  // the order's state after the call
+  uint64_t seq = 0;                      // log sequence of the change made (0: none)
 };
 
 struct BookCounts {
@@ -76,7 +84,7 @@ class ReservationBook {
  public:
   // Finished orders are remembered for `finished_retention_ms` so retries of
   // commit/release stay idempotent; after that they are forgotten.
-  ReservationBook(StockTable& stock, int64_t finished_retention_ms);
+  ReservationBook(StockTable& stock, int64_t finished_retention_ms, EventLog* log = nullptr);
 
   // If `order` is held or committed, copies its plan into `out` and returns true.
   bool FindActive(std::string_view order, Plan& out) const;
@@ -85,14 +93,18 @@ class ReservationBook {
   // Holds `lines` at the first candidate (in the given order) that has them
   // all. kAlready: the order was already active; `out` is its existing plan.
   HoldStatus Hold(std::string_view order, std::span<const Candidate> candidates,
-                  std::span<const NamedLine> lines, int64_t now_ms, int64_t ttl_ms, Plan& out);
+                  std::span<const NamedLine> lines, Now now, int64_t ttl_ms, Plan& out);
 
-  FinishResult Commit(std::string_view order, int64_t now_ms);
-  FinishResult Release(std::string_view order, int64_t now_ms);
+  FinishResult Commit(std::string_view order, Now now);
+  FinishResult Release(std::string_view order, Now now);
 
   // Expires held orders whose time is up and forgets finished ones past
   // retention. Returns how many orders expired.
-  size_t ExpireDue(int64_t now_ms);
+  size_t ExpireDue(Now now);
+
+  // Recovery, single-threaded, before serving: re-applies one logged event
+  // (the stock effect and the order's record) without logging it again.
+  void Replay(const ReservationEvent& event, Now now);
 
   BookCounts Counts() const;
 
@@ -104,8 +116,10 @@ class ReservationBook {
     std::vector<Line> lines;
     std::vector<std::string> skus;
     OrderState state = OrderState::kHeld;
-    int64_t expires_at_ms = 0;  // while held
-    int64_t forget_at_ms = 0;   // once finished
+    int64_t expires_at_ms = 0;       // while held (monotonic)
+    int64_t expires_at_wall_ms = 0;  // the same instant on the wall clock, for the log
+    int64_t forget_at_ms = 0;        // once finished
+    uint64_t seq = 0;                // the log record of the last change
   };
   // (when to look at the order again, order id)
   using Due = std::pair<int64_t, std::string>;
@@ -120,9 +134,15 @@ class ReservationBook {
   static void CopyPlan(const Reservation& r, Plan& out);
   void Finish(Shard& shard, const std::string& order, Reservation& r, OrderState state,
               int64_t now_ms);
+  // Logs a change of `r` (call while the store is locked); returns its seq.
+  uint64_t Log(EventType type, std::string_view order, const Reservation& r, int64_t wall_ms);
+  // Returns the units of a held order and records it finished as `state`.
+  uint64_t Unhold(Shard& shard, const std::string& order, Reservation& r, OrderState state,
+                  Now now);
 
   StockTable& stock_;
   const int64_t finished_retention_ms_;
+  EventLog* const log_;
   mutable std::array<Shard, kShards> shards_;
 };
 

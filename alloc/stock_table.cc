@@ -1,7 +1,7 @@
 #include "alloc/stock_table.h"
 
 #include <algorithm>
-#include <cassert>
+#include <cstdlib>
 
 namespace hourglass::alloc {
 
@@ -53,7 +53,7 @@ bool StockTable::Covers(StoreIdx store, std::span<const Line> lines) const {
   return true;
 }
 
-bool StockTable::TryHold(StoreIdx store, std::span<const Line> lines) {
+bool StockTable::TryHold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock) {
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   for (const Line& line : lines) {
@@ -61,40 +61,57 @@ bool StockTable::TryHold(StoreIdx store, std::span<const Line> lines) {
     if (e == nullptr || e->on_hand - e->reserved < line.qty) return false;
   }
   for (const Line& line : lines) FindEntry(s.entries, line.sku)->reserved += line.qty;
+  if (under_lock) under_lock();
   return true;
 }
 
-void StockTable::Unhold(StoreIdx store, std::span<const Line> lines) {
+void StockTable::Unhold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock) {
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   for (const Line& line : lines) {
     Entry* e = FindEntry(s.entries, line.sku);
-    assert(e != nullptr && e->reserved >= line.qty);
+    // Only a hold that was made may be undone: anything else means the
+    // books are corrupt, and going on would sell stock that is not there.
+    if (e == nullptr || e->reserved < line.qty) std::abort();
     e->reserved -= line.qty;
   }
+  if (under_lock) under_lock();
 }
 
-void StockTable::Consume(StoreIdx store, std::span<const Line> lines) {
+void StockTable::Consume(StoreIdx store, std::span<const Line> lines, UnderLock under_lock) {
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   for (const Line& line : lines) {
     Entry* e = FindEntry(s.entries, line.sku);
-    assert(e != nullptr && e->reserved >= line.qty);
+    if (e == nullptr || e->reserved < line.qty) std::abort();  // as in Unhold
     e->reserved -= line.qty;
     // A stock.set below the held units may have lowered on_hand already;
     // never let it go negative.
     e->on_hand = std::max(0, e->on_hand - line.qty);
   }
+  if (under_lock) under_lock();
 }
 
-StockLevel StockTable::Set(StoreIdx store, SkuIdx sku, int32_t on_hand) {
+StockTable::Entry& StockTable::EntryFor(std::vector<Entry>& entries, SkuIdx sku) {
+  auto it = std::lower_bound(entries.begin(), entries.end(), sku,
+                             [](const Entry& e, SkuIdx k) { return e.sku < k; });
+  if (it == entries.end() || it->sku != sku) it = entries.insert(it, Entry{sku, 0, 0});
+  return *it;
+}
+
+StockLevel StockTable::Set(StoreIdx store, SkuIdx sku, int32_t on_hand, UnderLock under_lock) {
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
-  auto it = std::lower_bound(s.entries.begin(), s.entries.end(), sku,
-                             [](const Entry& e, SkuIdx k) { return e.sku < k; });
-  if (it == s.entries.end() || it->sku != sku) it = s.entries.insert(it, Entry{sku, 0, 0});
-  it->on_hand = on_hand;
-  return {it->on_hand, it->reserved, true};
+  Entry& e = EntryFor(s.entries, sku);
+  e.on_hand = on_hand;
+  if (under_lock) under_lock();
+  return {e.on_hand, e.reserved, true};
+}
+
+void StockTable::ForceHold(StoreIdx store, std::span<const Line> lines) {
+  StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  for (const Line& line : lines) EntryFor(s.entries, line.sku).reserved += line.qty;
 }
 
 size_t StockTable::rows() const {

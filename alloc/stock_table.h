@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "alloc/function_ref.h"
 #include "alloc/ids.h"
 
 namespace hourglass::alloc {
@@ -45,16 +46,24 @@ class StockTable {
   // at most once (the allocator merges duplicates).
   bool Covers(StoreIdx store, std::span<const Line> lines) const;
 
+  // Each change below runs `under_lock` (if given) before it releases the
+  // store's lock, so an event log sees one store's changes in order.
+  using UnderLock = FunctionRef<void()>;
+
   // Holds every line, or nothing when any line is short.
-  bool TryHold(StoreIdx store, std::span<const Line> lines);
+  bool TryHold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock = {});
   // Undoes a hold (release, expiry).
-  void Unhold(StoreIdx store, std::span<const Line> lines);
+  void Unhold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock = {});
   // Turns a hold into a sale: units leave on_hand.
-  void Consume(StoreIdx store, std::span<const Line> lines);
+  void Consume(StoreIdx store, std::span<const Line> lines, UnderLock under_lock = {});
 
   // Sets the absolute on-hand level from the system of record; adds the row
   // when the store did not stock the SKU. Held units stay held.
-  StockLevel Set(StoreIdx store, SkuIdx sku, int32_t on_hand);
+  StockLevel Set(StoreIdx store, SkuIdx sku, int32_t on_hand, UnderLock under_lock = {});
+
+  // Recovery: re-applies a hold from the log without checking availability
+  // (the log is the record of what happened; adds rows it names).
+  void ForceHold(StoreIdx store, std::span<const Line> lines);
 
   size_t stores() const { return stores_count_; }
   size_t rows() const;
@@ -71,6 +80,8 @@ class StockTable {
   };
   static Entry* FindEntry(std::vector<Entry>& entries, SkuIdx sku);
   static const Entry* FindEntry(const std::vector<Entry>& entries, SkuIdx sku);
+  // The entry for `sku`, inserted (empty) when the store has none.
+  static Entry& EntryFor(std::vector<Entry>& entries, SkuIdx sku);
 
   size_t stores_count_;
   std::unique_ptr<StoreStock[]> stores_;  // mutexes cannot move, so no vector

@@ -8,12 +8,15 @@
 #include <string>
 
 #include "alloc/allocator.h"
+#include "io/clock.h"
 #include "io/config.h"
 #include "io/data_loader.h"
+#include "io/event_codec.h"
+#include "io/journal.h"
 #include "io/load_error.h"
-#include "io/monotonic_clock.h"
 #include "io/request_handler.h"
 #include "io/server.h"
+#include "io/subscription.h"
 
 namespace {
 
@@ -23,6 +26,9 @@ using namespace hourglass;
 // How often held reservations are checked for expiry. Commit and release
 // check the deadline themselves, so this only bounds how late units return.
 constexpr auto kExpirySweep = std::chrono::milliseconds(100);
+// Subscriptions' acked positions are saved at most this often (a lost save
+// only means a subscriber is sent some events again, which it skips).
+constexpr int kSaveEverySweeps = 10;
 
 constexpr const char* kUsage =
     "usage: hourglassd --config FILE [--listen HOST:PORT]\n"
@@ -55,13 +61,27 @@ bool ParseArgs(int argc, char** argv, Args& args) {
   return true;
 }
 
-void Sweep(asio::steady_timer& timer, alloc::Allocator& allocator) {
+void Sweep(asio::steady_timer& timer, alloc::Allocator& allocator, io::Subscriptions& subs,
+           int round = 0) {
   timer.expires_after(kExpirySweep);
-  timer.async_wait([&timer, &allocator](const boost::system::error_code& ec) {
+  timer.async_wait([&timer, &allocator, &subs, round](const boost::system::error_code& ec) {
     if (ec) return;
-    allocator.ExpireDue(io::MonotonicMs());
-    Sweep(timer, allocator);
+    allocator.ExpireDue(io::ClockNow());
+    if (round % kSaveEverySweeps == 0) subs.Save();
+    Sweep(timer, allocator, subs, round + 1);
   });
+}
+
+void Log(const char* format, auto... args) {
+  std::fprintf(stderr, "hourglassd: ");
+  std::fprintf(stderr, format, args...);
+  std::fputc('\n', stderr);
+}
+
+int64_t MsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               t0)
+      .count();
 }
 
 int Run(const Args& args) {
@@ -84,19 +104,52 @@ int Run(const Args& args) {
                inventory->stores.size(), inventory->skus.size(), inventory->stock.rows(),
                static_cast<long long>(load_ms));
 
+  io::JournalOptions journal_options;
+  journal_options.dir = config.data_dir / "journal";
+  bool sync_ok = true;
+  journal_options.sync = io::ParseSyncMode(config.journal.sync, sync_ok);
+  journal_options.segment_bytes = static_cast<uint64_t>(config.journal.segment_bytes);
+  journal_options.sync_interval_ms = static_cast<int>(config.journal.sync_interval_ms);
+  io::Journal journal(journal_options, inventory->stores);
+
   alloc::Allocator allocator(
       *inventory, geo::EtaModel{config.rules.speed_kmh, config.rules.detour},
       alloc::RouteDefaults{config.rules.promise_min, config.rules.reservation_ttl_s},
-      config.limits.finished_order_retention_s * 1000);
+      config.limits.finished_order_retention_s * 1000, &journal);
+
+  // Recovery: the base data plus every journal record rebuild the state
+  // exactly as it was before the stop.
+  const auto t1 = std::chrono::steady_clock::now();
+  std::string notes;
+  uint64_t replayed = 0;
+  {
+    io::EventReplayer replayer(allocator, io::ClockNow());
+    journal.Recover(
+        0,
+        [&](uint64_t seq, std::string_view json, const std::string& where) {
+          replayer.Apply(seq, json, where);
+          ++replayed;
+        },
+        notes);
+  }
+  if (!notes.empty()) Log("journal: %s", notes.c_str());
+  Log("journal: replayed %llu records in %lld ms (last seq %llu, sync=%s)",
+      static_cast<unsigned long long>(replayed), static_cast<long long>(MsSince(t1)),
+      static_cast<unsigned long long>(journal.last_seq()), config.journal.sync.c_str());
+  io::Subscriptions subscriptions(config.data_dir, journal);
 
   io::ServerOptions options;
   options.host = config.listen_host;
   options.port = config.listen_port;
   options.io_threads = static_cast<int>(config.io_threads);
   options.max_line_bytes = static_cast<size_t>(config.limits.max_line_bytes);
+  options.acked_seq = [&journal] { return journal.AckedSeq(); };
   io::Server server(options, [&] {
-    return std::make_unique<io::RequestHandler>(allocator, config.limits, io::MonotonicMs);
+    return std::make_unique<io::RequestHandler>(allocator, config.limits, io::ClockNow,
+                                                &subscriptions);
   });
+  journal.SetWrittenListener([&server](uint64_t) { server.NotifyDurable(); });
+  journal.Start();
   server.Start();
   // Tests and scripts wait for this line to learn the port.
   std::printf("hourglassd: listening on %s:%u\n", config.listen_host.c_str(), server.port());
@@ -104,13 +157,15 @@ int Run(const Args& args) {
 
   asio::io_context main_ctx;
   asio::steady_timer sweep(main_ctx);
-  Sweep(sweep, allocator);
+  Sweep(sweep, allocator, subscriptions);
   asio::signal_set signals(main_ctx, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
-    std::fprintf(stderr, "hourglassd: %s received, finishing in-flight requests\n",
-                 strsignal(signal));
+    Log("%s received, finishing in-flight requests", strsignal(signal));
     sweep.cancel();
+    // Answers may wait on the journal, so it stops after the server.
     server.Stop();
+    journal.Stop();
+    subscriptions.Save();
   });
   main_ctx.run();
   std::fprintf(stderr, "hourglassd: stopped\n");

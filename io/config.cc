@@ -40,12 +40,19 @@ std::vector<NumberKey> NumberKeys() {
        [](Config& c, double v) { c.limits.max_items = int64_t(v); }},
       {"limits", "finished_order_retention_s", true, 1, 30 * 86400,
        [](Config& c, double v) { c.limits.finished_order_retention_s = int64_t(v); }},
+      {"journal", "segment_bytes", true, 1 << 16, double(1ll << 34),
+       [](Config& c, double v) { c.journal.segment_bytes = int64_t(v); }},
+      {"journal", "sync_interval_ms", true, 1, 10000,
+       [](Config& c, double v) { c.journal.sync_interval_ms = int64_t(v); }},
   };
 }
 
 // String keys: [server] listen and the [data] paths.
-constexpr std::string_view kStringKeys[][2] = {
-    {"server", "listen"}, {"data", "stores"}, {"data", "stock"}, {"data", "dir"}};
+constexpr std::string_view kStringKeys[][2] = {{"server", "listen"},
+                                               {"data", "stores"},
+                                               {"data", "stock"},
+                                               {"data", "dir"},
+                                               {"journal", "sync"}};
 
 std::string Where(const std::filesystem::path& file, const toml::source_region& src) {
   return file.string() + ":" + std::to_string(src.begin.line);
@@ -111,10 +118,10 @@ Config LoadConfig(const std::filesystem::path& path) {
   for (auto& [table_key, table_node] : root) {
     const std::string_view table = table_key.str();
     const toml::table* t = table_node.as_table();
-    if (t == nullptr ||
-        (table != "server" && table != "data" && table != "rules" && table != "limits")) {
+    if (t == nullptr || (table != "server" && table != "data" && table != "rules" &&
+                         table != "limits" && table != "journal")) {
       throw LoadError(Where(path, table_node.source()) + ": unknown table [" + std::string(table) +
-                      "] (known: [server], [data], [rules], [limits])");
+                      "] (known: [server], [data], [rules], [limits], [journal])");
     }
     for (auto& [key_obj, node] : *t) {
       const std::string_view key = key_obj.str();
@@ -129,6 +136,12 @@ Config LoadConfig(const std::filesystem::path& path) {
         if (key == "stores") stores = value;
         if (key == "stock") stock = value;
         if (key == "dir") dir = value;
+        if (key == "sync") {
+          if (value != "always" && value != "batch" && value != "none") {
+            Fail(path, node, table, key, "must be \"always\", \"batch\" or \"none\"");
+          }
+          config.journal.sync = value;
+        }
         handled = true;
       }
       for (const auto& k : numbers) {

@@ -27,6 +27,12 @@ struct Limits {
   int64_t finished_order_retention_s = 3600;
 };
 
+struct JournalConfig {
+  std::string sync = "always";  // always | batch | none (see io/journal.h)
+  int64_t segment_bytes = 64ll << 20;
+  int64_t sync_interval_ms = 50;  // with sync = "batch"
+};
+
 struct Config {
   std::filesystem::path file;
   std::string listen_host = "127.0.0.1";
@@ -37,6 +43,7 @@ struct Config {
   std::filesystem::path data_dir;
   Rules rules;
   Limits limits;
+  JournalConfig journal;
 };
 
 // Reads and validates `path`. Throws LoadError naming the file, line and key.

@@ -3,17 +3,40 @@
 #ifndef HOURGLASS_IO_LINE_HANDLER_H_
 #define HOURGLASS_IO_LINE_HANDLER_H_
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace hourglass::io {
+
+// A connection turned into a one-way stream of lines (an event
+// subscription). Lives on the connection's I/O thread.
+class Stream {
+ public:
+  virtual ~Stream() = default;
+  // Appends the lines available now, up to about `max_bytes`; appends
+  // nothing when the subscriber is caught up (the server calls again after
+  // Server::NotifyDurable).
+  virtual void Fill(std::string& out, size_t max_bytes) = 0;
+  // A line the subscriber sent (an ack); may append an answer to `out`.
+  virtual void OnLine(std::string_view line, std::string& out) = 0;
+};
+
+struct HandleResult {
+  // The answer may only be sent once the journal acknowledges this seq (0:
+  // at once). Answers still leave in request order.
+  uint64_t wait_seq = 0;
+  // Set by a subscribe: the connection streams from now on.
+  std::unique_ptr<Stream> stream;
+};
 
 class LineHandler {
  public:
   virtual ~LineHandler() = default;
   // Appends exactly one answer line (ending in '\n') to `out`. `line` has no
   // newline, and at least simdjson::SIMDJSON_PADDING readable bytes follow it.
-  virtual void Handle(std::string_view line, std::string& out) = 0;
+  virtual HandleResult Handle(std::string_view line, std::string& out) = 0;
   // The answer for a line over the size limit (the server closes afterwards).
   virtual void TooLarge(size_t limit_bytes, std::string& out) = 0;
 };

@@ -1,6 +1,7 @@
 #include "io/request_handler.h"
 
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -161,8 +162,12 @@ class Fields {
 
 }  // namespace
 
-RequestHandler::RequestHandler(alloc::Allocator& allocator, const Limits& limits, Clock now_ms)
-    : allocator_(allocator), limits_(limits), now_ms_(std::move(now_ms)) {
+RequestHandler::RequestHandler(alloc::Allocator& allocator, const Limits& limits, Clock clock,
+                               Subscriptions* subscriptions)
+    : allocator_(allocator),
+      limits_(limits),
+      clock_(std::move(clock)),
+      subscriptions_(subscriptions) {
   // Sized once for the largest line, so parsing never allocates afterwards.
   if (parser_.allocate(static_cast<size_t>(limits_.max_line_bytes), kMaxJsonDepth) !=
       simdjson::SUCCESS) {
@@ -177,7 +182,8 @@ void RequestHandler::TooLarge(size_t limit_bytes, std::string& out) {
                                " bytes ([limits] max_line_bytes); the connection is closed");
 }
 
-void RequestHandler::Handle(std::string_view line, std::string& out) {
+HandleResult RequestHandler::Handle(std::string_view line, std::string& out) {
+  HandleResult result;
   dom::element doc;
   const auto parse_error =
       parser_.parse(reinterpret_cast<const uint8_t*>(line.data()), line.size(), false).get(doc);
@@ -185,41 +191,47 @@ void RequestHandler::Handle(std::string_view line, std::string& out) {
     Answer answer(out, nullptr);
     answer.Fail("bad_json",
                 std::string("the line is not valid JSON: ") + simdjson::error_message(parse_error));
-    return;
+    return result;
   }
   dom::object req;
   if (doc.get_object().get(req) != simdjson::SUCCESS) {
     Answer answer(out, nullptr);
     answer.Fail("bad_request", "a request must be a JSON object, e.g. {\"op\":\"ping\"}");
-    return;
+    return result;
   }
   dom::element id;
   const bool has_id = req["id"].get(id) == simdjson::SUCCESS;
   Answer answer(out, has_id ? &id : nullptr);
   if (const std::string why = CheckShape(req); !why.empty()) {
     answer.Fail("bad_request", "the request " + why);
-    return;
+    return result;
   }
   Fields fields(req, answer);
   const auto op = fields.Name("op", true);
-  if (!op) return;
+  if (!op) return result;
   if (*op == "route") {
-    Route(req, answer);
+    result.wait_seq = Route(req, answer);
   } else if (*op == "commit" || *op == "release") {
-    Finish(req, *op == "commit", answer);
+    result.wait_seq = Finish(req, *op == "commit", answer);
   } else if (*op == "stock") {
     Stock(req, answer);
   } else if (*op == "stock.set") {
-    StockSet(req, answer);
+    result.wait_seq = StockSet(req, answer);
+  } else if (*op == "subscribe") {
+    result.stream = Subscribe(req, answer);
   } else if (*op == "ping") {
     answer.Ok();
+  } else if (*op == "ack") {
+    answer.Fail("not_subscribed", "ack is for a connection that sent subscribe first");
   } else {
-    answer.Fail("unknown_op", "unknown op \"" + std::string(*op) +
-                                  "\" (known: route, commit, release, stock, stock.set, ping)");
+    answer.Fail("unknown_op",
+                "unknown op \"" + std::string(*op) +
+                    "\" (known: route, commit, release, stock, stock.set, subscribe, ack, ping)");
   }
+  return result;
 }
 
-void RequestHandler::Route(const dom::object& req, Answer& answer) {
+uint64_t RequestHandler::Route(const dom::object& req, Answer& answer) {
   Fields f(req, answer);
   const auto lat = f.Number("lat", true, -90, 90);
   const auto lon = f.Number("lon", true, -180, 180);
@@ -227,23 +239,23 @@ void RequestHandler::Route(const dom::object& req, Answer& answer) {
   const auto order = f.Name("order", reserve);
   const auto ttl_s = f.Integer("ttl_s", false, 1, 604800);
   const auto within_min = f.Number("within_min", false, 0.001, 10080);
-  if (f.failed()) return;
+  if (f.failed()) return 0;
 
   dom::array items;
   dom::element items_el;
   if (req["items"].get(items_el) != simdjson::SUCCESS) {
     f.Bad("items", "is required: a list like [{\"sku\":\"A\",\"qty\":1}]");
-    return;
+    return 0;
   }
   if (items_el.get_array().get(items) != simdjson::SUCCESS) {
     f.Bad("items", "must be a list like [{\"sku\":\"A\",\"qty\":1}]");
-    return;
+    return 0;
   }
   const size_t count = items.size();
   if (count == 0 || count > static_cast<size_t>(limits_.max_items)) {
     f.Bad("items",
           "must hold 1 to " + std::to_string(limits_.max_items) + " entries ([limits] max_items)");
-    return;
+    return 0;
   }
   items_.clear();
   size_t i = 0;
@@ -251,16 +263,16 @@ void RequestHandler::Route(const dom::object& req, Answer& answer) {
     dom::object obj;
     if (item.get_object().get(obj) != simdjson::SUCCESS) {
       f.Bad("items[" + std::to_string(i) + "]", "must be an object like {\"sku\":\"A\",\"qty\":1}");
-      return;
+      return 0;
     }
     if (const std::string why = CheckShape(obj); !why.empty()) {
       f.Bad("items[" + std::to_string(i) + "]", why);
-      return;
+      return 0;
     }
     Fields item_fields(obj, answer, "items", i++);
     const auto sku = item_fields.Name("sku", true);
     const auto qty = item_fields.Integer("qty", true, 1, kMaxLineQty);
-    if (item_fields.failed()) return;
+    if (item_fields.failed()) return 0;
     items_.push_back({*sku, static_cast<int32_t>(*qty)});
   }
 
@@ -271,7 +283,7 @@ void RequestHandler::Route(const dom::object& req, Answer& answer) {
   request.reserve = reserve;
   request.ttl_s = ttl_s.value_or(0);
   request.within_min = within_min.value_or(0);
-  const int64_t now = now_ms_();
+  const alloc::Now now = clock_();
   const alloc::RouteResult& r = allocator_.Route(request, now, scratch_);
 
   JsonWriter& w = answer.Ok();
@@ -280,7 +292,7 @@ void RequestHandler::Route(const dom::object& req, Answer& answer) {
   if (!r.found) {
     w.Field("reason", alloc::ReasonName(r.reason));
     if (r.reason == alloc::NoRouteReason::kUnknownSku) w.Field("sku", r.unknown_sku);
-    return;
+    return 0;
   }
   const alloc::Plan& plan = r.plan;
   w.Key("plan").BeginArray().BeginObject();
@@ -296,17 +308,19 @@ void RequestHandler::Route(const dom::object& req, Answer& answer) {
   if (r.reserved) {
     w.Field("state", alloc::StateName(plan.state));
     if (plan.state == alloc::OrderState::kHeld) {
-      w.Field("expires_in_s", std::max<int64_t>(0, (plan.expires_at_ms - now + 999) / 1000));
+      w.Field("expires_in_s",
+              std::max<int64_t>(0, (plan.expires_at_ms - now.mono_ms + 999) / 1000));
     }
     if (r.already) w.Field("already", true);
   }
+  return plan.seq;
 }
 
-void RequestHandler::Finish(const dom::object& req, bool commit, Answer& answer) {
+uint64_t RequestHandler::Finish(const dom::object& req, bool commit, Answer& answer) {
   Fields f(req, answer);
   const auto order = f.Name("order", true);
-  if (f.failed()) return;
-  const int64_t now = now_ms_();
+  if (f.failed()) return 0;
+  const alloc::Now now = clock_();
   const alloc::FinishResult r =
       commit ? allocator_.Commit(*order, now) : allocator_.Release(*order, now);
   const auto id = [&] { return std::string(*order); };
@@ -316,26 +330,27 @@ void RequestHandler::Finish(const dom::object& req, bool commit, Answer& answer)
       JsonWriter& w = answer.Ok();
       w.Field("order", *order).Field("state", alloc::StateName(r.state));
       if (r.status == alloc::FinishStatus::kAlready) w.Field("already", true);
-      return;
+      return r.seq;
     }
     case alloc::FinishStatus::kUnknownOrder:
       answer.Fail("unknown_order", "order " + id() +
                                        " holds no reservation (never reserved, or finished more "
                                        "than [limits] finished_order_retention_s ago)");
-      return;
+      return r.seq;
     case alloc::FinishStatus::kOrderReleased:
       answer.Fail("order_released", "order " + id() + " was released; it cannot be committed");
-      return;
+      return r.seq;
     case alloc::FinishStatus::kOrderExpired:
       answer.Fail("order_expired", "order " + id() +
                                        "'s reservation expired and its units went back to "
                                        "stock; route it again to reserve anew");
-      return;
+      return r.seq;
     case alloc::FinishStatus::kOrderCommitted:
       answer.Fail("order_committed",
                   "order " + id() + " was committed (paid); it cannot be released");
-      return;
+      return r.seq;
   }
+  return r.seq;
 }
 
 void RequestHandler::Stock(const dom::object& req, Answer& answer) {
@@ -359,26 +374,53 @@ void RequestHandler::Stock(const dom::object& req, Answer& answer) {
       .Field("available", level.available());
 }
 
-void RequestHandler::StockSet(const dom::object& req, Answer& answer) {
+uint64_t RequestHandler::StockSet(const dom::object& req, Answer& answer) {
   Fields f(req, answer);
   const auto store_id = f.Name("store", true);
   const auto sku_name = f.Name("sku", true);
   const auto on_hand = f.Integer("on_hand", true, 0, kMaxOnHand);
-  if (f.failed()) return;
+  const auto as_of_seq = f.Integer("as_of_seq", false, 1, std::numeric_limits<int64_t>::max());
+  if (f.failed()) return 0;
   alloc::Inventory& inv = allocator_.inventory();
   const auto store = inv.stores.Find(*store_id);
   if (!store) {
     answer.Fail("unknown_store", "store " + std::string(*store_id) + " is not in the stores file");
-    return;
+    return 0;
   }
-  const alloc::StockLevel level =
-      inv.stock.Set(*store, inv.skus.Intern(*sku_name), static_cast<int32_t>(*on_hand));
+  const auto result = allocator_.SetStock(*store, *sku_name, static_cast<int32_t>(*on_hand),
+                                          as_of_seq.value_or(0), clock_());
+  const alloc::StockLevel& level = result.level;
   answer.Ok()
       .Field("store", *store_id)
       .Field("sku", *sku_name)
       .Field("on_hand", level.on_hand)
       .Field("reserved", level.reserved)
       .Field("available", level.available());
+  return result.seq;
+}
+
+std::unique_ptr<Stream> RequestHandler::Subscribe(const dom::object& req, Answer& answer) {
+  Fields f(req, answer);
+  const auto name = f.Name("name", true);
+  const auto from = f.Integer("from", false, 1, std::numeric_limits<int64_t>::max());
+  if (f.failed()) return nullptr;
+  if (subscriptions_ == nullptr) {
+    answer.Fail("unavailable", "this daemon runs without a journal; there is nothing to stream");
+    return nullptr;
+  }
+  const std::string id(*name);
+  const uint64_t start = from ? static_cast<uint64_t>(*from) : subscriptions_->Acked(id) + 1;
+  std::string error;
+  auto stream = subscriptions_->Open(id, start, error);
+  if (!stream) {
+    answer.Fail("gap", error);
+    return nullptr;
+  }
+  answer.Ok()
+      .Field("subscribed", *name)
+      .Field("from", static_cast<int64_t>(start))
+      .Field("last_seq", static_cast<int64_t>(subscriptions_->journal().AckedSeq()));
+  return stream;
 }
 
 }  // namespace hourglass::io

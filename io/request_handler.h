@@ -18,6 +18,7 @@
 #include "alloc/allocator.h"
 #include "io/config.h"
 #include "io/line_handler.h"
+#include "io/subscription.h"
 
 namespace hourglass::io {
 
@@ -29,25 +30,30 @@ inline constexpr int64_t kMaxLineQty = 100'000;
 
 class RequestHandler : public LineHandler {
  public:
-  using Clock = std::function<int64_t()>;  // monotonic milliseconds
+  using Clock = std::function<alloc::Now()>;
 
-  RequestHandler(alloc::Allocator& allocator, const Limits& limits, Clock now_ms);
+  // `subscriptions` may be null (no journal): subscribe is then refused.
+  RequestHandler(alloc::Allocator& allocator, const Limits& limits, Clock clock,
+                 Subscriptions* subscriptions = nullptr);
 
-  void Handle(std::string_view line, std::string& out) override;
+  HandleResult Handle(std::string_view line, std::string& out) override;
   void TooLarge(size_t limit_bytes, std::string& out) override;
 
  private:
   struct Error;
   class Answer;
 
-  void Route(const simdjson::dom::object& req, Answer& answer);
-  void Finish(const simdjson::dom::object& req, bool commit, Answer& answer);
+  // Each returns the journal seq its answer must wait for (0: none).
+  uint64_t Route(const simdjson::dom::object& req, Answer& answer);
+  uint64_t Finish(const simdjson::dom::object& req, bool commit, Answer& answer);
   void Stock(const simdjson::dom::object& req, Answer& answer);
-  void StockSet(const simdjson::dom::object& req, Answer& answer);
+  uint64_t StockSet(const simdjson::dom::object& req, Answer& answer);
+  std::unique_ptr<Stream> Subscribe(const simdjson::dom::object& req, Answer& answer);
 
   alloc::Allocator& allocator_;
   Limits limits_;
-  Clock now_ms_;
+  Clock clock_;
+  Subscriptions* subscriptions_;
   simdjson::dom::parser parser_;
   alloc::AllocScratch scratch_;
   std::vector<alloc::OrderItem> items_;

@@ -24,11 +24,16 @@ constexpr size_t kMaxPendingOutputBytes = 4 << 20;
 
 class Connection;
 
+// Lines a stream sends per fill: keeps one subscriber from hogging its thread.
+constexpr size_t kStreamChunkBytes = 256 * 1024;
+
 struct Worker {
   asio::io_context ctx{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::unique_ptr<LineHandler> handler;
+  const std::function<uint64_t()>* acked_seq = nullptr;
   std::unordered_set<Connection*> connections;  // this worker's thread only
+  std::unordered_set<Connection*> waiting;      // blocked on the journal; this thread only
   std::optional<asio::steady_timer> grace_timer;
   bool stopping = false;
   std::thread thread;
@@ -47,6 +52,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   ~Connection() {
     worker_.connections.erase(this);
+    worker_.waiting.erase(this);
     if (worker_.stopping && worker_.connections.empty() && worker_.grace_timer) {
       worker_.grace_timer->cancel();
     }
@@ -68,7 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     draining_ = true;
     error_code ec;
     socket_.shutdown(tcp::socket::shutdown_receive, ec);
-    if (!reading_ && !writing_) Close();
+    if (!reading_) Flush();  // closes once every answer (some may wait on the journal) is out
   }
 
   void Close() {
@@ -76,6 +82,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     closed_ = true;
     error_code ec;
     socket_.close(ec);
+  }
+
+  // The journal moved on: send what may go now.
+  void OnDurable() {
+    Flush();
+    if (read_paused_ && out_.size() <= kMaxPendingOutputBytes) {
+      read_paused_ = false;
+      Read();
+    }
   }
 
  private:
@@ -102,7 +117,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec) {
       // End of input (or reset): answers already produced still go out.
       draining_ = true;
-      if (!writing_) Close();
+      Flush();
       return;
     }
     in_len_ += n;
@@ -121,8 +136,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (len > max_line_bytes_) return TooLarge();
       std::string_view line(begin, len);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!IsBlank(line)) worker_.handler->Handle(line, out_);
       start += len + 1;
+      if (IsBlank(line)) continue;
+      if (stream_) {
+        stream_->OnLine(line, out_);
+        continue;
+      }
+      const size_t answer_at = out_.size();
+      HandleResult r = worker_.handler->Handle(line, out_);
+      if (r.wait_seq != 0) gates_.push_back({answer_at, r.wait_seq});
+      if (r.stream) stream_ = std::move(r.stream);
     }
     std::memmove(in_.data(), in_.data() + start, in_len_ - start);
     in_len_ -= start;
@@ -135,14 +158,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
     in_len_ = 0;
   }
 
+  // How much of out_ may go now: everything before the first answer whose
+  // change the journal has not acknowledged yet.
+  size_t Sendable() {
+    if (gates_.empty() || !*worker_.acked_seq) return out_.size();
+    const uint64_t acked = (*worker_.acked_seq)();
+    size_t passed = 0;
+    while (passed < gates_.size() && gates_[passed].second <= acked) ++passed;
+    gates_.erase(gates_.begin(), gates_.begin() + static_cast<long>(passed));
+    return gates_.empty() ? out_.size() : gates_.front().first;
+  }
+
   void Flush() {
     if (writing_ || closed_) return;
-    if (out_.empty()) {
-      if (close_after_write_ || (draining_ && !reading_)) Close();
+    if (stream_ && out_.empty() && !draining_) stream_->Fill(out_, kStreamChunkBytes);
+    const size_t sendable = Sendable();
+    if (sendable < out_.size() || (stream_ && out_.empty())) worker_.waiting.insert(this);
+    if (sendable == 0) {
+      if (out_.empty() && (close_after_write_ || (draining_ && !reading_))) Close();
       return;
     }
-    std::swap(out_, writing_buf_);
-    out_.clear();
+    writing_buf_.assign(out_, 0, sendable);
+    out_.erase(0, sendable);
+    for (auto& gate : gates_) gate.first -= sendable;
     writing_ = true;
     asio::async_write(
         socket_, asio::buffer(writing_buf_),
@@ -167,6 +205,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t in_len_ = 0;
   std::string out_;          // answers not yet handed to the socket
   std::string writing_buf_;  // answers being written
+  // (offset in out_ of an answer, journal seq it waits for), in order.
+  std::vector<std::pair<size_t, uint64_t>> gates_;
+  std::unique_ptr<Stream> stream_;  // set once the connection subscribed
   bool reading_ = false;
   bool writing_ = false;
   bool read_paused_ = false;
@@ -214,6 +255,7 @@ Server::Server(const ServerOptions& options, const HandlerFactory& make_handler)
   for (int i = 0; i < threads; ++i) {
     auto w = std::make_unique<Worker>();
     w->handler = make_handler();
+    w->acked_seq = &impl_->options.acked_seq;
     impl_->workers.push_back(std::move(w));
   }
   asio::io_context& ctx = impl_->workers[0]->ctx;
@@ -229,6 +271,17 @@ Server::Server(const ServerOptions& options, const HandlerFactory& make_handler)
 Server::~Server() { Stop(0); }
 
 uint16_t Server::port() const { return impl_->acceptor->local_endpoint().port(); }
+
+void Server::NotifyDurable() {
+  for (auto& w : impl_->workers) {
+    asio::post(w->ctx, [&w = *w] {
+      if (w.waiting.empty()) return;
+      const std::vector<Connection*> ready(w.waiting.begin(), w.waiting.end());
+      w.waiting.clear();
+      for (Connection* c : ready) c->OnDurable();
+    });
+  }
+}
 
 void Server::Start() {
   impl_->started = true;

@@ -11,6 +11,11 @@
 // connection is closed. A client that stops reading its answers is not read
 // from while more than kMaxPendingOutputBytes of answers wait for it.
 //
+// Durability: an answer whose change must be in the journal first waits in
+// its connection's buffer (later answers wait behind it, keeping the order)
+// until NotifyDurable() says the journal got that far. The I/O thread never
+// blocks on the disk; it goes on reading and handling requests.
+//
 // Stop(): stop accepting, answer every request already read, flush, close.
 #ifndef HOURGLASS_IO_SERVER_H_
 #define HOURGLASS_IO_SERVER_H_
@@ -31,6 +36,9 @@ struct ServerOptions {
   uint16_t port = 7878;  // 0: any free port (see Server::port())
   int io_threads = 2;
   size_t max_line_bytes = 64 * 1024;
+  // The journal position answers may be sent up to (see HandleResult).
+  // Unset: no answer waits.
+  std::function<uint64_t()> acked_seq;
 };
 
 class Server {
@@ -50,6 +58,10 @@ class Server {
   void Stop(int grace_ms = 5000);
 
   uint16_t port() const;
+
+  // The journal acknowledged more: send the answers that waited for it and
+  // feed caught-up streams. Any thread.
+  void NotifyDurable();
 
  private:
   struct Impl;

@@ -1,0 +1,65 @@
+// What the allocator reports after each change it confirms, so the change can
+// be made durable and streamed to the system of record.
+//
+// Ordering contract: the allocator calls Append while it still holds the
+// locks that ordered the change (the order's shard and the store), so the
+// log sees the changes to one store, and to one order, in the order they
+// happened; replaying the log in sequence order rebuilds the same state.
+// Implementations must be quick and must not call back into the allocator.
+#ifndef HOURGLASS_ALLOC_EVENT_LOG_H_
+#define HOURGLASS_ALLOC_EVENT_LOG_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "alloc/ids.h"
+
+namespace hourglass::alloc {
+
+enum class EventType : uint8_t { kReserved, kCommitted, kReleased, kExpired, kStockSet };
+const char* EventTypeName(EventType type);
+
+struct ReservationEvent {
+  EventType type = EventType::kReserved;
+  std::string_view order;
+  StoreIdx store{};
+  std::span<const Line> lines;
+  std::span<const std::string> skus;  // names of lines[i].sku
+  double eta_min = 0;                 // the plan, so a retry after restart answers it
+  double distance_km = 0;
+  int64_t expires_at_wall_ms = 0;  // kReserved: when the hold ends (Unix ms)
+  int64_t wall_ms = 0;             // when the change happened (Unix ms)
+};
+
+struct StockSetEvent {
+  StoreIdx store{};
+  std::string_view sku;
+  int32_t on_hand = 0;
+  uint64_t as_of_seq = 0;  // 0: the level is as of now
+  int64_t wall_ms = 0;
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+  // Returns the event's sequence number (1, 2, 3, ...).
+  virtual uint64_t Append(const ReservationEvent& event) = 0;
+  virtual uint64_t Append(const StockSetEvent& event) = 0;
+};
+
+// Both clocks, handed in by the caller: monotonic for deadlines in memory,
+// wall for the instants written to the log.
+struct Now {
+  int64_t mono_ms = 0;
+  int64_t wall_ms = 0;
+  Now() = default;
+  Now(int64_t mono, int64_t wall) : mono_ms(mono), wall_ms(wall) {}
+  // Tests drive one clock for both.
+  Now(int64_t both) : mono_ms(both), wall_ms(both) {}  // NOLINT(google-explicit-constructor)
+};
+
+}  // namespace hourglass::alloc
+
+#endif  // HOURGLASS_ALLOC_EVENT_LOG_H_

@@ -1,0 +1,121 @@
+// The journal: every change the daemon confirms, appended as a checksummed
+// record with a rising sequence number to segment files in [data] dir.
+//
+// Record: u32 payload length | u32 CRC-32 of (seq, payload) | u64 seq |
+// payload (the event's JSON text, see event_codec.h). Little-endian.
+// Segments are named journal-<first seq, 20 digits>.log.
+//
+// Threads: Append may be called from any thread (it takes one short mutex
+// to order records and copy them into the pending buffer). One writer thread
+// writes pending records in batches — group commit: everything appended
+// while the previous batch was being synced goes out in the next write and
+// shares its fdatasync. Answers wait for AckedSeq() (see SyncMode).
+#ifndef HOURGLASS_IO_JOURNAL_H_
+#define HOURGLASS_IO_JOURNAL_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alloc/event_log.h"
+#include "alloc/function_ref.h"
+#include "alloc/store_set.h"
+
+namespace hourglass::io {
+
+enum class SyncMode {
+  kAlways,  // answer after fdatasync: nothing acknowledged is lost, even on power loss
+  kBatch,   // answer after write(); fdatasync every sync_interval_ms: a daemon crash
+            // loses nothing acknowledged, a power loss up to the last interval
+  kNone,    // answer at once; written within milliseconds, never synced: a crash may
+            // lose the last few milliseconds, a power loss whatever the OS had not flushed
+};
+
+struct JournalOptions {
+  std::filesystem::path dir;
+  SyncMode sync = SyncMode::kAlways;
+  uint64_t segment_bytes = 64ull << 20;
+  int sync_interval_ms = 50;  // kBatch
+};
+
+struct JournalSegment {
+  uint64_t first_seq = 0;
+  std::filesystem::path path;
+};
+
+class Journal : public alloc::EventLog {
+ public:
+  Journal(JournalOptions options, const alloc::StoreSet& stores);
+  ~Journal() override;
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Reads every record with seq > after_seq, in order, passing its seq, JSON
+  // text and location. A torn final record (a crash mid-write: it was never
+  // acknowledged) is cut off and reported in `notes`; damage anywhere else
+  // throws LoadError naming the file, the offset and what was expected.
+  // Call once, before Start().
+  using RecordFn =
+      alloc::FunctionRef<void(uint64_t seq, std::string_view json, const std::string& where)>;
+  void Recover(uint64_t after_seq, RecordFn fn, std::string& notes);
+
+  // Starts the writer thread; Append may be called from then on.
+  void Start();
+  // Writes and syncs everything appended so far, then stops the writer.
+  void Stop();
+
+  uint64_t Append(const alloc::ReservationEvent& event) override;
+  uint64_t Append(const alloc::StockSetEvent& event) override;
+
+  uint64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
+  // Records up to here are in the files (readable by subscribers).
+  uint64_t written_seq() const { return written_seq_.load(std::memory_order_acquire); }
+  // Answers about changes up to here may be sent (depends on the sync mode).
+  uint64_t AckedSeq() const;
+
+  // Called on the writer thread each time written_seq advances.
+  void SetWrittenListener(std::function<void(uint64_t)> listener);
+
+  std::vector<JournalSegment> Segments() const;
+  const JournalOptions& options() const { return options_; }
+
+ private:
+  template <typename Event>
+  uint64_t AppendEvent(const Event& event);
+  void WriterLoop();
+  void OpenSegment(uint64_t first_seq);
+  void SyncFile();
+
+  const JournalOptions options_;
+  const alloc::StoreSet& stores_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::string pending_;        // encoded records not yet handed to the writer; guarded by mu_
+  uint64_t pending_last_ = 0;  // seq of the last record in pending_; guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  std::vector<JournalSegment> segments_;  // guarded by mu_
+
+  std::atomic<uint64_t> last_seq_{0};
+  std::atomic<uint64_t> written_seq_{0};
+  std::atomic<uint64_t> synced_seq_{0};
+  std::function<void(uint64_t)> listener_;
+
+  // Writer thread only.
+  int fd_ = -1;
+  uint64_t segment_size_ = 0;
+  std::string writing_;
+  std::thread writer_;
+};
+
+SyncMode ParseSyncMode(std::string_view text, bool& ok);
+
+}  // namespace hourglass::io
+
+#endif  // HOURGLASS_IO_JOURNAL_H_
