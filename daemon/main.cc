@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -110,6 +111,10 @@ int Run(const Args& args) {
   journal_options.sync = io::ParseSyncMode(config.journal.sync, sync_ok);
   journal_options.segment_bytes = static_cast<uint64_t>(config.journal.segment_bytes);
   journal_options.sync_interval_ms = static_cast<int>(config.journal.sync_interval_ms);
+  if (const char* delay = std::getenv("HOURGLASS_FAULT_JOURNAL_DELAY_MS")) {
+    journal_options.fault_write_delay_ms = std::atoi(delay);
+    Log("fault injection: journal writes delayed by %d ms", journal_options.fault_write_delay_ms);
+  }
   io::Journal journal(journal_options, inventory->stores);
 
   alloc::Allocator allocator(

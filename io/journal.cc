@@ -278,6 +278,9 @@ void Journal::WriterLoop() {
       stop = stopping_ && writing_.empty();
     }
     if (!writing_.empty()) {
+      if (options_.fault_write_delay_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(options_.fault_write_delay_ms));
+      }
       if (fd_ < 0 || segment_size_ >= options_.segment_bytes) {
         OpenSegment(GetU64(writing_.data() + 8));
       }

@@ -42,6 +42,10 @@ struct JournalOptions {
   SyncMode sync = SyncMode::kAlways;
   uint64_t segment_bytes = 64ull << 20;
   int sync_interval_ms = 50;  // kBatch
+  // Fault injection for tests: the writer sleeps this long before each
+  // write, widening the window in which a crash finds records not yet on
+  // disk (set from HOURGLASS_FAULT_JOURNAL_DELAY_MS; 0 in production).
+  int fault_write_delay_ms = 0;
 };
 
 struct JournalSegment {
