@@ -16,10 +16,18 @@ Allocator::StockSetResult Allocator::SetStock(StoreIdx store, std::string_view s
                                               uint64_t as_of_seq, Now now) {
   StockSetResult result;
   const SkuIdx idx = inventory_.skus.Intern(sku);
-  result.level = inventory_.stock.Set(store, idx, on_hand, [&] {
-    if (log_ != nullptr)
-      result.seq = log_->Append(StockSetEvent{store, sku, on_hand, as_of_seq, now.wall_ms});
-  });
+  result.outcome =
+      inventory_.stock.Set(store, idx, on_hand, as_of_seq, [&](int32_t now_on_hand) -> uint64_t {
+        if (log_ == nullptr) return 0;
+        StockSetEvent e;
+        e.store = store;
+        e.sku = sku;
+        e.on_hand = now_on_hand;
+        e.reported_on_hand = on_hand;
+        e.as_of_seq = as_of_seq;
+        e.wall_ms = now.wall_ms;
+        return result.seq = log_->Append(e);
+      });
   return result;
 }
 

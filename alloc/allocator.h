@@ -71,7 +71,7 @@ class Allocator {
   size_t ExpireDue(Now now) { return book_.ExpireDue(now); }
 
   struct StockSetResult {
-    StockLevel level;
+    StockTable::SetOutcome outcome;
     uint64_t seq = 0;  // log sequence of the change
   };
   // Sets the absolute on-hand level of `sku` (added to the catalog if new).

@@ -31,13 +31,15 @@ struct ReservationEvent {
   double distance_km = 0;
   int64_t expires_at_wall_ms = 0;  // kReserved: when the hold ends (Unix ms)
   int64_t wall_ms = 0;             // when the change happened (Unix ms)
+  uint64_t seq = 0;                // set when replaying a logged event
 };
 
 struct StockSetEvent {
   StoreIdx store{};
   std::string_view sku;
-  int32_t on_hand = 0;
-  uint64_t as_of_seq = 0;  // 0: the level is as of now
+  int32_t on_hand = 0;           // the level now in effect
+  int32_t reported_on_hand = 0;  // the level the system of record sent
+  uint64_t as_of_seq = 0;        // 0: the level is as of now
   int64_t wall_ms = 0;
 };
 

@@ -55,7 +55,7 @@ uint64_t ReservationBook::Unhold(Shard& shard, const std::string& order, Reserva
                                  OrderState state, Now now) {
   uint64_t seq = 0;
   const EventType type = state == OrderState::kExpired ? EventType::kExpired : EventType::kReleased;
-  stock_.Unhold(r.store, r.lines, [&] { seq = Log(type, order, r, now.wall_ms); });
+  stock_.Unhold(r.store, r.lines, [&] { return seq = Log(type, order, r, now.wall_ms); });
   r.seq = seq;
   Finish(shard, order, r, state, now.mono_ms);
   return seq;
@@ -118,7 +118,7 @@ ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
     r.expires_at_ms = now.mono_ms + ttl_ms;
     r.expires_at_wall_ms = now.wall_ms + ttl_ms;
     if (!stock_.TryHold(c.store, r.lines,
-                        [&] { r.seq = Log(EventType::kReserved, order, r, now.wall_ms); })) {
+                        [&] { return r.seq = Log(EventType::kReserved, order, r, now.wall_ms); })) {
       continue;
     }
     CopyPlan(r, out);
@@ -156,7 +156,7 @@ FinishResult ReservationBook::Commit(std::string_view order, Now now) {
     case OrderState::kHeld: {
       uint64_t seq = 0;
       stock_.Consume(r.store, r.lines,
-                     [&] { seq = Log(EventType::kCommitted, it->first, r, now.wall_ms); });
+                     [&] { return seq = Log(EventType::kCommitted, it->first, r, now.wall_ms); });
       r.seq = seq;
       Finish(shard, it->first, r, OrderState::kCommitted, now.mono_ms);
       return {FinishStatus::kDone, r.state, seq};
@@ -246,7 +246,7 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
   if (it == shard.orders.end() || it->second.state != OrderState::kHeld) return;
   Reservation& r = it->second;
   if (e.type == EventType::kCommitted) {
-    stock_.Consume(r.store, r.lines);
+    stock_.Consume(r.store, r.lines, [&] { return e.seq; });
     Finish(shard, it->first, r, OrderState::kCommitted, now.mono_ms);
   } else {
     stock_.Unhold(r.store, r.lines);

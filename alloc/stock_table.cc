@@ -89,7 +89,15 @@ void StockTable::Consume(StoreIdx store, std::span<const Line> lines, UnderLock 
     // never let it go negative.
     e->on_hand = std::max(0, e->on_hand - line.qty);
   }
-  if (under_lock) under_lock();
+  const uint64_t seq = under_lock ? under_lock() : 0;
+  if (seq == 0) return;
+  for (const Line& line : lines) {
+    if (s.commits.size() == kCommitHistory) {
+      s.commits_known_after = s.commits.front().seq;
+      s.commits.pop_front();
+    }
+    s.commits.push_back({line.sku, line.qty, seq});
+  }
 }
 
 StockTable::Entry& StockTable::EntryFor(std::vector<Entry>& entries, SkuIdx sku) {
@@ -99,13 +107,34 @@ StockTable::Entry& StockTable::EntryFor(std::vector<Entry>& entries, SkuIdx sku)
   return *it;
 }
 
-StockLevel StockTable::Set(StoreIdx store, SkuIdx sku, int32_t on_hand, UnderLock under_lock) {
+StockTable::SetOutcome StockTable::Set(StoreIdx store, SkuIdx sku, int32_t on_hand,
+                                       uint64_t as_of_seq, SetLog log_set) {
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
+  SetOutcome out;
+  if (as_of_seq != 0) {
+    if (as_of_seq < s.commits_known_after) {
+      out.stale = true;
+      out.history_from = s.commits_known_after;
+      return out;
+    }
+    for (const CommitMark& c : s.commits) {
+      if (c.sku == sku && c.seq > as_of_seq) out.deducted += c.qty;
+    }
+  }
   Entry& e = EntryFor(s.entries, sku);
-  e.on_hand = on_hand;
-  if (under_lock) under_lock();
-  return {e.on_hand, e.reserved, true};
+  e.on_hand = std::max(0, on_hand - out.deducted);
+  if (log_set) log_set(e.on_hand);
+  out.level = {e.on_hand, e.reserved, true};
+  return out;
+}
+
+void StockTable::ForgetCommitsUpTo(uint64_t seq) {
+  for (size_t i = 0; i < stores_count_; ++i) {
+    std::lock_guard lock(stores_[i].mu);
+    stores_[i].commits.clear();
+    stores_[i].commits_known_after = seq;
+  }
 }
 
 void StockTable::ForceHold(StoreIdx store, std::span<const Line> lines) {

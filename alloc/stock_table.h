@@ -11,6 +11,7 @@
 #define HOURGLASS_ALLOC_STOCK_TABLE_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,8 +48,9 @@ class StockTable {
   bool Covers(StoreIdx store, std::span<const Line> lines) const;
 
   // Each change below runs `under_lock` (if given) before it releases the
-  // store's lock, so an event log sees one store's changes in order.
-  using UnderLock = FunctionRef<void()>;
+  // store's lock, so an event log sees one store's changes in order; it
+  // returns the change's log sequence number (0 without a log).
+  using UnderLock = FunctionRef<uint64_t()>;
 
   // Holds every line, or nothing when any line is short.
   bool TryHold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock = {});
@@ -59,7 +61,27 @@ class StockTable {
 
   // Sets the absolute on-hand level from the system of record; adds the row
   // when the store did not stock the SKU. Held units stay held.
-  StockLevel Set(StoreIdx store, SkuIdx sku, int32_t on_hand, UnderLock under_lock = {});
+  //
+  // With as_of_seq = N (> 0) the level is one the system of record computed
+  // after applying our commits up to log seq N: the units this store
+  // committed after N are deducted from it, so nothing is deducted twice or
+  // sold twice. That needs the commits after N; the table keeps the latest
+  // kCommitHistory per store, and refuses (stale = true, nothing changes)
+  // when N is older than that.
+  struct SetOutcome {
+    StockLevel level;
+    int32_t deducted = 0;       // units committed after as_of_seq
+    bool stale = false;         // as_of_seq older than the history kept
+    uint64_t history_from = 0;  // with stale: the oldest as_of_seq accepted
+  };
+  // `log_set` gets the on-hand level now in effect.
+  using SetLog = FunctionRef<uint64_t(int32_t on_hand)>;
+  SetOutcome Set(StoreIdx store, SkuIdx sku, int32_t on_hand, uint64_t as_of_seq = 0,
+                 SetLog log_set = {});
+
+  // Recovery from a snapshot taken at `seq`: commits before it are not known
+  // any more, so levels as of an older seq are refused.
+  void ForgetCommitsUpTo(uint64_t seq);
 
   // Recovery: re-applies a hold from the log without checking availability
   // (the log is the record of what happened; adds rows it names).
@@ -74,9 +96,18 @@ class StockTable {
     int32_t on_hand;
     int32_t reserved;
   };
+  // A commit, kept for as_of_seq reconciliation.
+  struct CommitMark {
+    SkuIdx sku;
+    int32_t qty;
+    uint64_t seq;
+  };
+  static constexpr size_t kCommitHistory = 1024;
   struct StoreStock {
     mutable std::mutex mu;
-    std::vector<Entry> entries;  // sorted by sku; guarded by mu
+    std::vector<Entry> entries;        // sorted by sku; guarded by mu
+    std::deque<CommitMark> commits;    // oldest first; guarded by mu
+    uint64_t commits_known_after = 0;  // every commit with a larger seq is in `commits`
   };
   static Entry* FindEntry(std::vector<Entry>& entries, SkuIdx sku);
   static const Entry* FindEntry(const std::vector<Entry>& entries, SkuIdx sku);

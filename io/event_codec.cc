@@ -47,7 +47,10 @@ void EncodeEvent(uint64_t seq, const alloc::StockSetEvent& e, const alloc::Store
   JsonWriter w(out);
   w.BeginObject().Field("seq", static_cast<int64_t>(seq)).Field("type", "stock_set");
   w.Field("store", stores[e.store].id).Field("sku", e.sku).Field("on_hand", e.on_hand);
-  if (e.as_of_seq != 0) w.Field("as_of_seq", static_cast<int64_t>(e.as_of_seq));
+  if (e.as_of_seq != 0) {
+    w.Field("as_of_seq", static_cast<int64_t>(e.as_of_seq));
+    w.Field("reported_on_hand", e.reported_on_hand);
+  }
   WriteTime(w, "ts", e.wall_ms);
   w.EndObject();
 }
@@ -76,6 +79,7 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
     if (doc["sku"].get(sku) || doc["on_hand"].get(on_hand)) fail("missing sku or on_hand");
     alloc::StockSetEvent e;
     e.store = *store;
+    e.reported_on_hand = static_cast<int32_t>(on_hand);
     e.sku = sku;
     e.on_hand = static_cast<int32_t>(on_hand);
     allocator_.Replay(e);
@@ -105,6 +109,7 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
     skus.emplace_back(sku);
   }
   e.store = *store;
+  e.seq = seq;
   e.lines = lines;
   e.skus = skus;
   if (e.type == alloc::EventType::kReserved) {

@@ -389,13 +389,22 @@ uint64_t RequestHandler::StockSet(const dom::object& req, Answer& answer) {
   }
   const auto result = allocator_.SetStock(*store, *sku_name, static_cast<int32_t>(*on_hand),
                                           as_of_seq.value_or(0), clock_());
-  const alloc::StockLevel& level = result.level;
-  answer.Ok()
-      .Field("store", *store_id)
-      .Field("sku", *sku_name)
-      .Field("on_hand", level.on_hand)
-      .Field("reserved", level.reserved)
-      .Field("available", level.available());
+  const auto& outcome = result.outcome;
+  if (outcome.stale) {
+    answer.Fail("stale_level", "as_of_seq " + std::to_string(*as_of_seq) +
+                                   " is older than the commit history kept for store " +
+                                   std::string(*store_id) + " (from seq " +
+                                   std::to_string(outcome.history_from) +
+                                   "); send a level as of a newer seq, or without as_of_seq");
+    return 0;
+  }
+  JsonWriter& w = answer.Ok()
+                      .Field("store", *store_id)
+                      .Field("sku", *sku_name)
+                      .Field("on_hand", outcome.level.on_hand)
+                      .Field("reserved", outcome.level.reserved)
+                      .Field("available", outcome.level.available());
+  if (as_of_seq) w.Field("deducted", outcome.deducted);
   return result.seq;
 }
 

@@ -187,6 +187,41 @@ TEST_F(JournalTest, SubscriberGetsHistoryThenLiveEventsAndResumesAfterRestart) {
   EXPECT_EQ(other.Call(R"({"op":"ack","seq":1})").code(), "not_subscribed");
 }
 
+// The system of record sends a level computed before it saw our latest
+// commit: that commit is deducted once, not twice and not never.
+TEST_F(JournalTest, StockSetAsOfSeqReconcilesLaggingLevels) {
+  Daemon d(config_);
+  Client c(d.port());
+  ASSERT_TRUE(c.Call(Reserve("O-1", "A", 2)).Flag("found"));  // seq 1
+  ASSERT_TRUE(c.Call(Op("commit", "O-1")).ok());              // seq 2: S-1 A 10 -> 8
+  ASSERT_TRUE(c.Call(Reserve("O-2", "A", 3)).Flag("found"));  // seq 3
+  ASSERT_TRUE(c.Call(Op("commit", "O-2")).ok());              // seq 4: 8 -> 5
+  ASSERT_TRUE(c.Call(Reserve("O-3", "A", 1)).Flag("found"));  // seq 5, held
+  // The ERP applied commit 2, not 4, and counts 30 on the shelf.
+  Answer a = c.Call(R"({"op":"stock.set","store":"S-1","sku":"A","on_hand":30,"as_of_seq":2})");
+  ASSERT_TRUE(a.ok()) << a.line;
+  EXPECT_EQ(a.Int("deducted"), 3);
+  EXPECT_EQ(a.Int("on_hand"), 27);
+  EXPECT_EQ(a.Int("reserved"), 1);
+  EXPECT_EQ(a.Int("available"), 26);
+  // A level that already includes every commit is taken as it is.
+  a = c.Call(R"({"op":"stock.set","store":"S-1","sku":"A","on_hand":30,"as_of_seq":6})");
+  EXPECT_EQ(a.Int("on_hand"), 30);
+  a = c.Call(R"({"op":"stock.set","store":"S-1","sku":"A","on_hand":30,"as_of_seq":2})");
+  EXPECT_EQ(a.Int("on_hand"), 27);
+  EXPECT_EQ(
+      c.Call(R"({"op":"stock.set","store":"S-1","sku":"A","on_hand":3,"as_of_seq":0})").code(),
+      "bad_request");
+  d.Stop(SIGKILL);
+  // The reconciled level survives a restart, and so does the history: the
+  // replayed commits still count for later as_of levels.
+  Daemon again(config_);
+  Client c2(again.port());
+  EXPECT_EQ(c2.Call(StockOf("S-1", "A")).Int("on_hand"), 27);
+  a = c2.Call(R"({"op":"stock.set","store":"S-1","sku":"A","on_hand":30,"as_of_seq":3})");
+  EXPECT_EQ(a.Int("deducted"), 3);
+}
+
 TEST_F(JournalTest, StreamCrossesSegmentBoundaries) {
   Daemon d(config_);
   Client c(d.port());

@@ -54,14 +54,52 @@ TEST(StockTable, UnholdAndConsume) {
 TEST(StockTable, SetKeepsHoldsAndAddsNewSku) {
   StockTable t = MakeTable();
   ASSERT_TRUE(t.TryHold(kStore, std::vector<Line>{{kA, 4}}));
-  StockLevel l = t.Set(kStore, kA, 2);
+  StockLevel l = t.Set(kStore, kA, 2).level;
   EXPECT_EQ(l.on_hand, 2);
   EXPECT_EQ(l.reserved, 4);
   EXPECT_EQ(l.available(), 0);
-  l = t.Set(kStore, kC, 7);
+  l = t.Set(kStore, kC, 7).level;
   EXPECT_TRUE(l.known);
   EXPECT_TRUE(t.Covers(kStore, std::vector<Line>{{kC, 7}}));
   EXPECT_EQ(t.rows(), 3u);
+}
+
+// The system of record reports levels that already include some of our
+// commits: only the commits after its as_of_seq are deducted again.
+TEST(StockTable, LevelAsOfSeqDeductsOnlyLaterCommits) {
+  StockTable t = MakeTable();  // A: 5 on hand
+  uint64_t seq = 100;
+  auto commit = [&](int32_t qty) {
+    const std::vector<Line> lines = {{kA, qty}};
+    ASSERT_TRUE(t.TryHold(kStore, lines));
+    t.Consume(kStore, lines, [&] { return ++seq; });
+  };
+  commit(1);  // seq 101
+  commit(2);  // seq 102
+  EXPECT_EQ(t.Level(kStore, kA).on_hand, 2);
+  ASSERT_TRUE(t.TryHold(kStore, std::vector<Line>{{kA, 1}}));  // held, not committed
+  // The ERP counted 20 after applying our commit 101 but not 102.
+  StockTable::SetOutcome out = t.Set(kStore, kA, 20, 101);
+  EXPECT_FALSE(out.stale);
+  EXPECT_EQ(out.deducted, 2);
+  EXPECT_EQ(out.level.on_hand, 18);
+  EXPECT_EQ(out.level.reserved, 1);
+  EXPECT_EQ(out.level.available(), 17);
+  // As of 102: nothing more to deduct. Without as_of_seq: taken as of now.
+  EXPECT_EQ(t.Set(kStore, kA, 20, 102).level.on_hand, 20);
+  EXPECT_EQ(t.Set(kStore, kA, 20).level.on_hand, 20);
+  // Other SKUs' commits do not count.
+  EXPECT_EQ(t.Set(kStore, kB, 4, 100).deducted, 0);
+}
+
+TEST(StockTable, LevelAsOfForgottenHistoryIsRefused) {
+  StockTable t = MakeTable();
+  t.ForgetCommitsUpTo(500);
+  const StockTable::SetOutcome out = t.Set(kStore, kA, 9, 499);
+  EXPECT_TRUE(out.stale);
+  EXPECT_EQ(out.history_from, 500u);
+  EXPECT_EQ(t.Level(kStore, kA).on_hand, 5);  // unchanged
+  EXPECT_EQ(t.Set(kStore, kA, 9, 500).level.on_hand, 9);
 }
 
 TEST(StockTable, SealReportsDuplicateRow) {
