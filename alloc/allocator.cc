@@ -31,6 +31,30 @@ Allocator::StockSetResult Allocator::SetStock(StoreIdx store, std::string_view s
   return result;
 }
 
+StateImage Allocator::Capture(FunctionRef<uint64_t()> current_seq, Now now) const {
+  StateImage image;
+  const auto order_locks = book_.LockAll();
+  const auto store_locks = inventory_.stock.LockAll();
+  image.seq = current_seq();
+  // Every SKU in a stock row was interned before its row was written, so
+  // copying the names now (under the store locks) covers them all.
+  image.sku_names = inventory_.skus.Names();
+  image.stock.resize(inventory_.stores.size());
+  for (uint32_t s = 0; s < inventory_.stores.size(); ++s) {
+    auto& rows = image.stock[s];
+    inventory_.stock.ForEachRowLocked(StoreIdx{s}, [&](SkuIdx sku, int32_t on_hand, int32_t held) {
+      rows.push_back({sku, on_hand, held});
+    });
+  }
+  book_.CopyOrdersLocked(now, image.orders);
+  return image;
+}
+
+void Allocator::Restore(const StateImage& image, Now now) {
+  for (const OrderImage& o : image.orders) book_.Restore(o, now);
+  inventory_.stock.ForgetCommitsUpTo(image.seq);
+}
+
 void Allocator::Replay(const StockSetEvent& event) {
   inventory_.stock.Set(event.store, inventory_.skus.Intern(event.sku), event.on_hand);
 }

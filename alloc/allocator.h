@@ -15,6 +15,7 @@
 #include "alloc/inventory.h"
 #include "alloc/reservation_book.h"
 #include "alloc/router.h"
+#include "alloc/state_image.h"
 #include "geo/eta.h"
 
 namespace hourglass::alloc {
@@ -77,6 +78,13 @@ class Allocator {
   // Sets the absolute on-hand level of `sku` (added to the catalog if new).
   StockSetResult SetStock(StoreIdx store, std::string_view sku, int32_t on_hand, uint64_t as_of_seq,
                           Now now);
+
+  // A consistent copy of all state. Holds every lock while copying (tens of
+  // milliseconds for millions of rows); `current_seq` is read under them.
+  StateImage Capture(FunctionRef<uint64_t()> current_seq, Now now) const;
+  // Recovery from a snapshot, before serving (the stock rows were loaded
+  // into the inventory already).
+  void Restore(const StateImage& image, Now now);
 
   // Recovery, before serving: re-applies logged events without logging them.
   void Replay(const ReservationEvent& event, Now now) { book_.Replay(event, now); }

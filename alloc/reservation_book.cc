@@ -1,5 +1,7 @@
 #include "alloc/reservation_book.h"
 
+#include "alloc/state_image.h"
+
 namespace hourglass::alloc {
 
 const char* StateName(OrderState state) {
@@ -254,6 +256,53 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
            e.type == EventType::kExpired ? OrderState::kExpired : OrderState::kReleased,
            now.mono_ms);
   }
+}
+
+std::vector<std::unique_lock<std::mutex>> ReservationBook::LockAll() const {
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(kShards);
+  for (const Shard& shard : shards_) locks.emplace_back(shard.mu);
+  return locks;
+}
+
+void ReservationBook::CopyOrdersLocked(Now now, std::vector<OrderImage>& out) const {
+  for (const Shard& shard : shards_) {
+    for (const auto& [order, r] : shard.orders) {
+      OrderImage o;
+      o.order = order;
+      o.store = r.store;
+      o.eta_min = r.eta_min;
+      o.distance_km = r.distance_km;
+      o.lines = r.lines;
+      o.skus = r.skus;
+      o.state = r.state;
+      o.expires_at_wall_ms = r.expires_at_wall_ms;
+      o.forget_at_wall_ms = now.wall_ms + (r.forget_at_ms - now.mono_ms);
+      o.seq = r.seq;
+      out.push_back(std::move(o));
+    }
+  }
+}
+
+void ReservationBook::Restore(const OrderImage& o, Now now) {
+  Shard& shard = ShardOf(o.order);
+  std::lock_guard lock(shard.mu);
+  Reservation r;
+  r.store = o.store;
+  r.eta_min = o.eta_min;
+  r.distance_km = o.distance_km;
+  r.lines = o.lines;
+  r.skus = o.skus;
+  r.state = o.state;
+  r.expires_at_wall_ms = o.expires_at_wall_ms;
+  r.expires_at_ms = now.mono_ms + (o.expires_at_wall_ms - now.wall_ms);
+  r.forget_at_ms = now.mono_ms + (o.forget_at_wall_ms - now.wall_ms);
+  r.seq = o.seq;
+  // The stock table's snapshot already counts held units: nothing to hold here.
+  auto [it, fresh] = shard.orders.insert_or_assign(o.order, std::move(r));
+  shard.due.emplace(
+      it->second.state == OrderState::kHeld ? it->second.expires_at_ms : it->second.forget_at_ms,
+      it->first);
 }
 
 BookCounts ReservationBook::Counts() const {

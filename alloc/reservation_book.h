@@ -36,6 +36,7 @@
 namespace hourglass::alloc {
 
 enum class OrderState { kHeld, kCommitted, kReleased, kExpired };
+struct OrderImage;  // state_image.h
 const char* StateName(OrderState state);
 
 // A plan as the client sees it: the store and the (merged) lines it serves.
@@ -107,6 +108,12 @@ class ReservationBook {
   void Replay(const ReservationEvent& event, Now now);
 
   BookCounts Counts() const;
+
+  // Snapshots: lock every shard (before the stores, as every operation
+  // does), then copy the orders out / restore one order from a snapshot.
+  std::vector<std::unique_lock<std::mutex>> LockAll() const;
+  void CopyOrdersLocked(Now now, std::vector<OrderImage>& out) const;
+  void Restore(const OrderImage& image, Now now);
 
  private:
   struct Reservation {

@@ -22,6 +22,18 @@ SkuIdx SkuCatalog::Intern(std::string_view name) {
   return idx;
 }
 
+std::vector<std::string> SkuCatalog::Names() const {
+  std::vector<std::string> names;
+  for (const Shard& shard : shards_) {
+    std::shared_lock lock(shard.mu);
+    for (const auto& [name, idx] : shard.ids) {
+      if (Raw(idx) >= names.size()) names.resize(Raw(idx) + 1);
+      names[Raw(idx)] = name;
+    }
+  }
+  return names;
+}
+
 std::string SkuCatalog::NameOf(SkuIdx sku) const {
   for (const Shard& shard : shards_) {
     std::shared_lock lock(shard.mu);

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "alloc/ids.h"
 #include "alloc/store_set.h"
@@ -27,6 +28,8 @@ class SkuCatalog {
   SkuIdx Intern(std::string_view name);
   // The name of `sku`, for error messages only: it scans the whole catalog.
   std::string NameOf(SkuIdx sku) const;
+  // Every name, indexed by SkuIdx (for snapshots).
+  std::vector<std::string> Names() const;
   size_t size() const { return next_.load(std::memory_order_relaxed); }
 
  private:

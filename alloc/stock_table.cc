@@ -8,8 +8,15 @@ namespace hourglass::alloc {
 StockTable::StockTable(size_t stores)
     : stores_count_(stores), stores_(std::make_unique<StoreStock[]>(stores)) {}
 
-void StockTable::LoadRow(StoreIdx store, SkuIdx sku, int32_t on_hand) {
-  stores_[Raw(store)].entries.push_back({sku, on_hand, 0});
+void StockTable::LoadRow(StoreIdx store, SkuIdx sku, int32_t on_hand, int32_t reserved) {
+  stores_[Raw(store)].entries.push_back({sku, on_hand, reserved});
+}
+
+std::vector<std::unique_lock<std::mutex>> StockTable::LockAll() const {
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(stores_count_);
+  for (size_t i = 0; i < stores_count_; ++i) locks.emplace_back(stores_[i].mu);
+  return locks;
 }
 
 std::optional<std::pair<StoreIdx, SkuIdx>> StockTable::Seal() {

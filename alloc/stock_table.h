@@ -38,7 +38,7 @@ class StockTable {
   // Start-up loading, before any other thread sees the table. Rows may come
   // in any order; Seal() sorts them and returns a (store, sku) that was
   // loaded twice, if any, for the loader to refuse.
-  void LoadRow(StoreIdx store, SkuIdx sku, int32_t on_hand);
+  void LoadRow(StoreIdx store, SkuIdx sku, int32_t on_hand, int32_t reserved = 0);
   std::optional<std::pair<StoreIdx, SkuIdx>> Seal();
 
   StockLevel Level(StoreIdx store, SkuIdx sku) const;
@@ -86,6 +86,15 @@ class StockTable {
   // Recovery: re-applies a hold from the log without checking availability
   // (the log is the record of what happened; adds rows it names).
   void ForceHold(StoreIdx store, std::span<const Line> lines);
+
+  // Locks every store (in index order) for a consistent copy; the locks are
+  // released when the returned object goes.
+  std::vector<std::unique_lock<std::mutex>> LockAll() const;
+  // Copies the rows of `store`; the caller holds its lock (LockAll).
+  template <typename RowFn>
+  void ForEachRowLocked(StoreIdx store, RowFn fn) const {
+    for (const Entry& e : stores_[Raw(store)].entries) fn(e.sku, e.on_hand, e.reserved);
+  }
 
   size_t stores() const { return stores_count_; }
   size_t rows() const;

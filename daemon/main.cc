@@ -9,6 +9,7 @@
 #include <string>
 
 #include "alloc/allocator.h"
+#include "io/checkpointer.h"
 #include "io/clock.h"
 #include "io/config.h"
 #include "io/data_loader.h"
@@ -17,6 +18,7 @@
 #include "io/load_error.h"
 #include "io/request_handler.h"
 #include "io/server.h"
+#include "io/snapshot.h"
 #include "io/subscription.h"
 
 namespace {
@@ -62,15 +64,20 @@ bool ParseArgs(int argc, char** argv, Args& args) {
   return true;
 }
 
+// The periodic housekeeping: expiry, saving subscription positions, checkpoints.
 void Sweep(asio::steady_timer& timer, alloc::Allocator& allocator, io::Subscriptions& subs,
-           int round = 0) {
+           io::Checkpointer& checkpoints, int round = 0) {
   timer.expires_after(kExpirySweep);
-  timer.async_wait([&timer, &allocator, &subs, round](const boost::system::error_code& ec) {
-    if (ec) return;
-    allocator.ExpireDue(io::ClockNow());
-    if (round % kSaveEverySweeps == 0) subs.Save();
-    Sweep(timer, allocator, subs, round + 1);
-  });
+  timer.async_wait(
+      [&timer, &allocator, &subs, &checkpoints, round](const boost::system::error_code& ec) {
+        if (ec) return;
+        allocator.ExpireDue(io::ClockNow());
+        if (round % kSaveEverySweeps == 0) {
+          subs.Save();
+          checkpoints.MaybeStart();
+        }
+        Sweep(timer, allocator, subs, checkpoints, round + 1);
+      });
 }
 
 void Log(const char* format, auto... args) {
@@ -96,14 +103,22 @@ int Run(const Args& args) {
                         ": cannot create the data directory ([data] dir): " + ec.message());
   }
 
+  // Stock comes from the newest snapshot when there is one (it holds every
+  // change up to its seq), else from the stock file.
   const auto t0 = std::chrono::steady_clock::now();
-  auto inventory = io::LoadInventory(config.stores_csv, config.stock_csv, config.rules);
-  const auto load_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-          .count();
-  std::fprintf(stderr, "hourglassd: loaded %zu stores, %zu SKUs, %zu stock rows in %lld ms\n",
-               inventory->stores.size(), inventory->skus.size(), inventory->stock.rows(),
-               static_cast<long long>(load_ms));
+  auto inventory =
+      std::make_unique<alloc::Inventory>(io::LoadStores(config.stores_csv, config.rules));
+  const auto snapshot = io::LatestSnapshot(config.data_dir);
+  alloc::StateImage image;
+  if (snapshot) {
+    image = io::ReadSnapshot(*snapshot, *inventory);
+  } else {
+    io::LoadStock(config.stock_csv, config.stores_csv, *inventory);
+  }
+  Log("loaded %zu stores, %zu SKUs, %zu stock rows from %s in %lld ms", inventory->stores.size(),
+      inventory->skus.size(), inventory->stock.rows(),
+      snapshot ? snapshot->filename().c_str() : config.stock_csv.filename().c_str(),
+      static_cast<long long>(MsSince(t0)));
 
   io::JournalOptions journal_options;
   journal_options.dir = config.data_dir / "journal";
@@ -122,15 +137,16 @@ int Run(const Args& args) {
       alloc::RouteDefaults{config.rules.promise_min, config.rules.reservation_ttl_s},
       config.limits.finished_order_retention_s * 1000, &journal);
 
-  // Recovery: the base data plus every journal record rebuild the state
-  // exactly as it was before the stop.
+  // Recovery: the base data (or the snapshot) plus the journal records after
+  // it rebuild the state exactly as it was before the stop.
   const auto t1 = std::chrono::steady_clock::now();
+  if (snapshot) allocator.Restore(image, io::ClockNow());
   std::string notes;
   uint64_t replayed = 0;
   {
     io::EventReplayer replayer(allocator, io::ClockNow());
     journal.Recover(
-        0,
+        image.seq,
         [&](uint64_t seq, std::string_view json, const std::string& where) {
           replayer.Apply(seq, json, where);
           ++replayed;
@@ -141,7 +157,13 @@ int Run(const Args& args) {
   Log("journal: replayed %llu records in %lld ms (last seq %llu, sync=%s)",
       static_cast<unsigned long long>(replayed), static_cast<long long>(MsSince(t1)),
       static_cast<unsigned long long>(journal.last_seq()), config.journal.sync.c_str());
+  const uint64_t snapshot_seq = image.seq;
+  image = {};  // its orders are restored; free the memory
   io::Subscriptions subscriptions(config.data_dir, journal);
+  io::Checkpointer checkpoints(allocator, journal, subscriptions, config.data_dir,
+                               static_cast<uint64_t>(config.journal.snapshot_every_records),
+                               static_cast<uint64_t>(config.journal.max_retained_bytes),
+                               snapshot_seq);
 
   io::ServerOptions options;
   options.host = config.listen_host;
@@ -162,7 +184,7 @@ int Run(const Args& args) {
 
   asio::io_context main_ctx;
   asio::steady_timer sweep(main_ctx);
-  Sweep(sweep, allocator, subscriptions);
+  Sweep(sweep, allocator, subscriptions, checkpoints);
   asio::signal_set signals(main_ctx, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     Log("%s received, finishing in-flight requests", strsignal(signal));
@@ -171,6 +193,8 @@ int Run(const Args& args) {
     server.Stop();
     journal.Stop();
     subscriptions.Save();
+    // A snapshot at the stop makes the next start read one file.
+    checkpoints.RunNow();
   });
   main_ctx.run();
   std::fprintf(stderr, "hourglassd: stopped\n");

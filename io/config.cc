@@ -44,6 +44,10 @@ std::vector<NumberKey> NumberKeys() {
        [](Config& c, double v) { c.journal.segment_bytes = int64_t(v); }},
       {"journal", "sync_interval_ms", true, 1, 10000,
        [](Config& c, double v) { c.journal.sync_interval_ms = int64_t(v); }},
+      {"journal", "snapshot_every_records", true, 100, 1e12,
+       [](Config& c, double v) { c.journal.snapshot_every_records = int64_t(v); }},
+      {"journal", "max_retained_bytes", true, 1 << 20, 1e15,
+       [](Config& c, double v) { c.journal.max_retained_bytes = int64_t(v); }},
   };
 }
 

@@ -31,6 +31,13 @@ struct JournalConfig {
   std::string sync = "always";  // always | batch | none (see io/journal.h)
   int64_t segment_bytes = 64ll << 20;
   int64_t sync_interval_ms = 50;  // with sync = "batch"
+  // A snapshot is written after this many records (and at a clean stop);
+  // it bounds restart time and lets old segments go.
+  int64_t snapshot_every_records = 1'000'000;
+  // Segments are kept until every named subscription acked past them, but
+  // never more than this: past it, the oldest go anyway and a subscriber
+  // that far behind gets a `gap` error and must resync.
+  int64_t max_retained_bytes = 8ll << 30;
 };
 
 struct Config {

@@ -7,9 +7,9 @@
 #include "io/load_error.h"
 
 namespace hourglass::io {
-namespace {
+namespace {}  // namespace
 
-std::vector<alloc::Store> ReadStores(const std::filesystem::path& path, const Rules& rules) {
+std::vector<alloc::Store> LoadStores(const std::filesystem::path& path, const Rules& rules) {
   CsvReader csv(path);
   const size_t id_col = csv.RequireColumn("store_id");
   const size_t lat_col = csv.RequireColumn("lat");
@@ -52,6 +52,8 @@ std::vector<alloc::Store> ReadStores(const std::filesystem::path& path, const Ru
   return stores;
 }
 
+namespace {
+
 // Finds the lines of a duplicate (store, sku) pair for the error message;
 // only runs when loading has already failed, so it may re-read the file.
 [[noreturn]] void FailDuplicate(const std::filesystem::path& path, const std::string& store,
@@ -74,7 +76,14 @@ std::vector<alloc::Store> ReadStores(const std::filesystem::path& path, const Ru
 std::unique_ptr<alloc::Inventory> LoadInventory(const std::filesystem::path& stores_csv,
                                                 const std::filesystem::path& stock_csv,
                                                 const Rules& rules) {
-  auto inventory = std::make_unique<alloc::Inventory>(ReadStores(stores_csv, rules));
+  auto inventory = std::make_unique<alloc::Inventory>(LoadStores(stores_csv, rules));
+  LoadStock(stock_csv, stores_csv, *inventory);
+  return inventory;
+}
+
+void LoadStock(const std::filesystem::path& stock_csv, const std::filesystem::path& stores_csv,
+               alloc::Inventory& inventory_ref) {
+  alloc::Inventory* inventory = &inventory_ref;
   CsvReader csv(stock_csv);
   const size_t store_col = csv.RequireColumn("store_id");
   const size_t sku_col = csv.RequireColumn("sku");
@@ -100,7 +109,6 @@ std::unique_ptr<alloc::Inventory> LoadInventory(const std::filesystem::path& sto
   if (const auto dup = inventory->stock.Seal()) {
     FailDuplicate(stock_csv, inventory->stores[dup->first].id, inventory->skus.NameOf(dup->second));
   }
-  return inventory;
 }
 
 }  // namespace hourglass::io

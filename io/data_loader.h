@@ -24,6 +24,12 @@ std::unique_ptr<alloc::Inventory> LoadInventory(const std::filesystem::path& sto
                                                 const std::filesystem::path& stock_csv,
                                                 const Rules& rules);
 
+// The two halves of LoadInventory, for a start from a snapshot (which
+// replaces the stock file).
+std::vector<alloc::Store> LoadStores(const std::filesystem::path& stores_csv, const Rules& rules);
+void LoadStock(const std::filesystem::path& stock_csv, const std::filesystem::path& stores_csv,
+               alloc::Inventory& inventory);
+
 }  // namespace hourglass::io
 
 #endif  // HOURGLASS_IO_DATA_LOADER_H_

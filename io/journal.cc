@@ -114,9 +114,20 @@ void Journal::Recover(uint64_t after_seq, RecordFn fn, std::string& notes) {
   for (size_t s = 0; s < segments_.size(); ++s) {
     const JournalSegment& seg = segments_[s];
     const bool last_segment = s + 1 == segments_.size();
+    // Segments kept only for subscribers hold nothing recovery needs.
+    if (!last_segment && segments_[s + 1].first_seq <= after_seq + 1) continue;
     const std::string data = ReadWhole(seg.path);
     size_t off = 0;
-    if (expected == 0) expected = seg.first_seq;
+    if (expected == 0) {
+      expected = seg.first_seq;
+      if (expected > after_seq + 1) {
+        throw LoadError(seg.path.string() + ": the journal starts at seq " +
+                        std::to_string(expected) + " but the snapshot ends at seq " +
+                        std::to_string(after_seq) + ": records in between are missing");
+      }
+    }
+    // A later segment may start past a gap only where the snapshot covers it.
+    if (seg.first_seq != expected && seg.first_seq <= after_seq + 1) expected = seg.first_seq;
     if (seg.first_seq != expected) {
       throw LoadError(seg.path.string() + ": starts at seq " + std::to_string(seg.first_seq) +
                       " but the journal so far ends before seq " + std::to_string(expected) +
@@ -166,7 +177,12 @@ void Journal::Recover(uint64_t after_seq, RecordFn fn, std::string& notes) {
     }
     if (last_segment) segment_size_ = off;
   }
-  const uint64_t last = expected == 0 ? after_seq : std::max(after_seq, expected - 1);
+  const uint64_t journal_last = expected == 0 ? 0 : expected - 1;
+  const uint64_t last = std::max(after_seq, journal_last);
+  // The snapshot may be ahead of a journal that lost its unsynced tail (those
+  // changes were never acknowledged): new records then start a new segment,
+  // so seqs stay contiguous within every file.
+  new_segment_ = journal_last < after_seq;
   last_seq_ = written_seq_ = synced_seq_ = last;
   pending_last_ = last;
   if (!segments_.empty()) {
@@ -202,6 +218,27 @@ uint64_t Journal::AckedSeq() const {
 
 void Journal::SetWrittenListener(std::function<void(uint64_t)> listener) {
   listener_ = std::move(listener);
+}
+
+size_t Journal::DropSegmentsThrough(uint64_t seq) {
+  std::vector<fs::path> doomed;
+  {
+    std::lock_guard lock(mu_);
+    size_t n = 0;
+    while (n + 1 < segments_.size() && segments_[n + 1].first_seq - 1 <= seq) ++n;
+    for (size_t i = 0; i < n; ++i) doomed.push_back(segments_[i].path);
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<long>(n));
+  }
+  std::error_code ec;
+  for (const auto& p : doomed) fs::remove(p, ec);
+  return doomed.size();
+}
+
+uint64_t Journal::RetainedBytes() const {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (const auto& s : Segments()) bytes += fs::file_size(s.path, ec);
+  return bytes;
 }
 
 std::vector<JournalSegment> Journal::Segments() const {
@@ -281,8 +318,9 @@ void Journal::WriterLoop() {
       if (options_.fault_write_delay_ms > 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(options_.fault_write_delay_ms));
       }
-      if (fd_ < 0 || segment_size_ >= options_.segment_bytes) {
+      if (fd_ < 0 || new_segment_ || segment_size_ >= options_.segment_bytes) {
         OpenSegment(GetU64(writing_.data() + 8));
+        new_segment_ = false;
       }
       size_t done = 0;
       while (done < writing_.size()) {

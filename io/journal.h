@@ -60,7 +60,8 @@ class Journal : public alloc::EventLog {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Reads every record with seq > after_seq, in order, passing its seq, JSON
+  // Reads every record with seq > after_seq (a snapshot covers the rest; the
+  // journal may start after seq 1 once old segments were dropped), in order, passing its seq, JSON
   // text and location. A torn final record (a crash mid-write: it was never
   // acknowledged) is cut off and reported in `notes`; damage anywhere else
   // throws LoadError naming the file, the offset and what was expected.
@@ -87,6 +88,10 @@ class Journal : public alloc::EventLog {
   void SetWrittenListener(std::function<void(uint64_t)> listener);
 
   std::vector<JournalSegment> Segments() const;
+  // Deletes whole segments whose records all have seq <= `seq` (never the
+  // one being written). Returns how many went.
+  size_t DropSegmentsThrough(uint64_t seq);
+  uint64_t RetainedBytes() const;
   const JournalOptions& options() const { return options_; }
 
  private:
@@ -115,6 +120,7 @@ class Journal : public alloc::EventLog {
   int fd_ = -1;
   uint64_t segment_size_ = 0;
   std::string writing_;
+  bool new_segment_ = false;  // the next write starts a segment (set by Recover)
   std::thread writer_;
 };
 

@@ -149,6 +149,11 @@ std::unique_ptr<Stream> Subscriptions::Open(const std::string& name, uint64_t fr
             std::to_string(oldest) + "); resubscribe from there after a full resync";
     return nullptr;
   }
+  {
+    // A new name holds the journal from where it starts, even before its first ack.
+    std::lock_guard lock(mu_);
+    if (acked_.try_emplace(name, from - 1).second) dirty_ = true;
+  }
   return std::make_unique<JournalStream>(*this, name, from);
 }
 

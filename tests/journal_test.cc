@@ -31,6 +31,11 @@ constexpr int64_t kHotUnits = 1000000;
 constexpr const char* kConfig =
     "[data]\nstores = \"stores.csv\"\nstock = \"stock.csv\"\ndir = \"var\"\n"
     "[journal]\nsync = \"always\"\nsegment_bytes = 65536\n";
+// Checkpoints every few hundred records, so tests see snapshots and dropped segments.
+constexpr const char* kCheckpointConfig =
+    "[data]\nstores = \"stores.csv\"\nstock = \"stock.csv\"\ndir = \"var\"\n"
+    "[journal]\nsync = \"always\"\nsegment_bytes = 65536\nsnapshot_every_records = 200\n"
+    "max_retained_bytes = 1048576\n";
 
 std::string Reserve(const std::string& order, const std::string& sku, int qty) {
   return R"({"op":"route","order":")" + order +
@@ -248,7 +253,104 @@ TEST_F(JournalTest, StreamCrossesSegmentBoundaries) {
 // SIGKILL at random moments, 20 times. Afterwards every acknowledged change
 // is in the journal exactly once, and stock balances:
 // initial on_hand = available + held + committed, for every store.
+size_t CountFiles(const fs::path& dir, const std::string& prefix) {
+  size_t n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    n += e.path().filename().string().rfind(prefix, 0) == 0;
+  }
+  return n;
+}
+
+// Sends `n` reservations of 1 unit of H in pipelined batches.
+void ReserveMany(Client& c, const std::string& prefix, int n) {
+  for (int b = 0; b < n; b += 50) {
+    std::string batch;
+    for (int i = b; i < std::min(n, b + 50); ++i) {
+      batch += Reserve(prefix + std::to_string(i), "H", 1) + "\n";
+    }
+    c.SendRaw(batch);
+    for (int i = b; i < std::min(n, b + 50); ++i) {
+      ASSERT_TRUE(Client::Parse(c.ReadLine()).Flag("found"));
+    }
+  }
+}
+
+// Polls (bounded) until `done` holds; no timing is asserted.
+template <typename Done>
+bool Eventually(Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+TEST_F(JournalTest, SnapshotsBoundTheJournalAndRestartsUseThem) {
+  config_ = dir_.Write("hourglass.toml", kCheckpointConfig);
+  {
+    Daemon d(config_);
+    Client c(d.port());
+    ReserveMany(c, "A-", 1000);
+    ASSERT_TRUE(c.Call(Op("commit", "A-5")).ok());
+    ASSERT_TRUE(c.Call(Op("release", "A-6")).ok());
+    // A checkpoint runs in the background; old segments go once it is written.
+    ASSERT_TRUE(Eventually([&] { return CountFiles(dir_.path() / "var", "snapshot-") == 1; }));
+    ASSERT_TRUE(Eventually([&] { return CountFiles(JournalDir(), "journal-") <= 2; }));
+    ReserveMany(c, "B-", 10);  // after the snapshot: only in the journal
+    d.Stop(SIGKILL);
+  }
+  Daemon d(config_);
+  EXPECT_NE(d.Stderr().find("from snapshot-"), std::string::npos) << d.Stderr();
+  Client c(d.port());
+  // 1,000 + 10 reserved, one of them released, one committed.
+  int64_t reserved = 0;
+  int64_t on_hand = 0;
+  for (const std::string store : {"S-1", "S-2", "S-3"}) {
+    const Answer s = c.Call(StockOf(store, "H"));
+    reserved += s.Int("reserved");
+    on_hand += s.Int("on_hand");
+  }
+  EXPECT_EQ(reserved, 1008);
+  EXPECT_EQ(on_hand, 3 * kHotUnits - 1);
+  EXPECT_TRUE(c.Call(Op("commit", "A-5")).Flag("already"));
+  EXPECT_EQ(c.Call(Op("commit", "A-6")).code(), "order_released");
+  EXPECT_TRUE(c.Call(Reserve("B-3", "H", 1)).Flag("already"));
+  // History before the kept segments is gone for new subscribers.
+  EXPECT_EQ(c.Call(R"({"op":"subscribe","name":"late","from":1})").code(), "gap");
+}
+
+TEST_F(JournalTest, SegmentsWaitForSubscribersUpToTheCap) {
+  config_ = dir_.Write("hourglass.toml", kCheckpointConfig);
+  Daemon d(config_);
+  Client sub(d.port());
+  ASSERT_TRUE(sub.Call(R"({"op":"subscribe","name":"erp","from":1})").ok());
+  Client c(d.port());
+  ReserveMany(c, "A-", 600);
+  ASSERT_TRUE(Eventually([&] { return CountFiles(dir_.path() / "var", "snapshot-") == 1; }));
+  // erp has acked nothing: every segment stays (the journal is under 1 MiB).
+  EXPECT_EQ(Client::Parse(sub.ReadLine()).Int("seq"), 1);
+  EXPECT_TRUE(fs::exists(JournalDir() / "journal-00000000000000000001.log"));
+  Client late(d.port());
+  EXPECT_TRUE(late.Call(R"({"op":"subscribe","name":"audit","from":1})").ok());
+  // Past [journal] max_retained_bytes (1 MiB here) the oldest go anyway.
+  ReserveMany(c, "B-", 6000);
+  ASSERT_TRUE(Eventually([&] {
+    Client probe(d.port());
+    return probe.Call(R"({"op":"subscribe","name":"probe","from":1})").code() == "gap";
+  }));
+}
+
 TEST_F(JournalTest, KillNineTwentyTimesLosesNothingAcknowledged) {
+  // Checkpoints run during the rounds too, so restarts go through snapshots.
+  config_ = dir_.Write("hourglass.toml", kCheckpointConfig);
+  {
+    // The audit subscription holds every segment until it acks.
+    Daemon d(config_);
+    Client sub(d.port());
+    ASSERT_TRUE(sub.Call(R"({"op":"subscribe","name":"audit","from":1})").ok());
+    EXPECT_EQ(d.Stop(SIGTERM), 0);
+  }
   // Slow journal writes make a kill likely to land while changes are
   // applied in memory but not yet on disk: none of those may have been
   // acknowledged.

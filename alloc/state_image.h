@@ -1,0 +1,44 @@
+// A consistent copy of the allocator's state at one log sequence number:
+// what a snapshot file holds. Taken with every store and order shard locked
+// (see Allocator::Capture), so no change is half in it.
+#ifndef HOURGLASS_ALLOC_STATE_IMAGE_H_
+#define HOURGLASS_ALLOC_STATE_IMAGE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "alloc/ids.h"
+#include "alloc/reservation_book.h"
+
+namespace hourglass::alloc {
+
+struct StockRowImage {
+  SkuIdx sku{};
+  int32_t on_hand = 0;
+  int32_t reserved = 0;
+};
+
+struct OrderImage {
+  std::string order;
+  StoreIdx store{};
+  double eta_min = 0;
+  double distance_km = 0;
+  std::vector<Line> lines;
+  std::vector<std::string> skus;
+  OrderState state = OrderState::kHeld;
+  int64_t expires_at_wall_ms = 0;  // held: when the hold ends
+  int64_t forget_at_wall_ms = 0;   // finished: when retries stop being remembered
+  uint64_t seq = 0;
+};
+
+struct StateImage {
+  uint64_t seq = 0;                               // every change up to here, none after
+  std::vector<std::string> sku_names;             // by SkuIdx
+  std::vector<std::vector<StockRowImage>> stock;  // by StoreIdx
+  std::vector<OrderImage> orders;
+};
+
+}  // namespace hourglass::alloc
+
+#endif  // HOURGLASS_ALLOC_STATE_IMAGE_H_

@@ -1,0 +1,242 @@
+#include "io/snapshot.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/crc.hpp>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "io/load_error.h"
+
+namespace hourglass::io {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr char kMagic[8] = {'H', 'G', 'S', 'N', 'A', 'P', '0', '1'};
+
+class Writer {
+ public:
+  void Bytes(const void* p, size_t n) { out.append(static_cast<const char*>(p), n); }
+  template <typename T>
+  void Num(T v) {
+    // The project only targets little-endian machines (x86-64, arm64).
+    Bytes(&v, sizeof v);
+  }
+  void Str(std::string_view s) {
+    Num(static_cast<uint32_t>(s.size()));
+    Bytes(s.data(), s.size());
+  }
+  std::string out;
+};
+
+class Reader {
+ public:
+  Reader(std::string data, std::string name) : data_(std::move(data)), name_(std::move(name)) {}
+  template <typename T>
+  T Num() {
+    T v;
+    Need(sizeof v);
+    std::memcpy(&v, data_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return v;
+  }
+  std::string_view Str() {
+    const auto n = Num<uint32_t>();
+    Need(n);
+    std::string_view s(data_.data() + pos_, n);
+    pos_ += n;
+    return s;
+  }
+  [[noreturn]] void Fail(const std::string& why) const {
+    throw LoadError(name_ + ": offset " + std::to_string(pos_) + ": " + why);
+  }
+  const std::string& data() const { return data_; }
+  size_t pos() const { return pos_; }
+
+ private:
+  void Need(size_t n) const {
+    if (data_.size() - pos_ < n) Fail("the file ends early (truncated snapshot)");
+  }
+  std::string data_;
+  std::string name_;
+  size_t pos_ = 0;
+};
+
+std::string SnapshotName(uint64_t seq) {
+  char name[64];
+  std::snprintf(name, sizeof name, "snapshot-%020llu.snap", static_cast<unsigned long long>(seq));
+  return name;
+}
+
+std::optional<uint64_t> SnapshotSeq(const fs::path& p) {
+  unsigned long long seq = 0;
+  const std::string name = p.filename().string();
+  if (std::sscanf(name.c_str(), "snapshot-%20llu.snap", &seq) == 1 && name == SnapshotName(seq)) {
+    return seq;
+  }
+  return std::nullopt;
+}
+
+uint32_t Crc(const char* p, size_t n) {
+  boost::crc_32_type crc;
+  crc.process_bytes(p, n);
+  return crc.checksum();
+}
+
+}  // namespace
+
+fs::path WriteSnapshot(const fs::path& dir, const alloc::StateImage& image,
+                       const alloc::StoreSet& stores) {
+  Writer w;
+  w.Bytes(kMagic, sizeof kMagic);
+  w.Num<uint64_t>(image.seq);
+  w.Num(static_cast<uint32_t>(image.sku_names.size()));
+  for (const auto& name : image.sku_names) w.Str(name);
+  w.Num(static_cast<uint32_t>(image.stock.size()));
+  for (uint32_t s = 0; s < image.stock.size(); ++s) {
+    w.Str(stores[alloc::StoreIdx{s}].id);
+    w.Num(static_cast<uint32_t>(image.stock[s].size()));
+    for (const auto& row : image.stock[s]) {
+      w.Num(alloc::Raw(row.sku));
+      w.Num(row.on_hand);
+      w.Num(row.reserved);
+    }
+  }
+  w.Num(static_cast<uint32_t>(image.orders.size()));
+  for (const auto& o : image.orders) {
+    w.Str(o.order);
+    w.Num(alloc::Raw(o.store));
+    w.Num(o.eta_min);
+    w.Num(o.distance_km);
+    w.Num(static_cast<uint8_t>(o.state));
+    w.Num(o.expires_at_wall_ms);
+    w.Num(o.forget_at_wall_ms);
+    w.Num(o.seq);
+    w.Num(static_cast<uint32_t>(o.lines.size()));
+    for (size_t i = 0; i < o.lines.size(); ++i) {
+      w.Str(o.skus[i]);
+      w.Num(o.lines[i].qty);
+    }
+  }
+  w.Num(Crc(w.out.data(), w.out.size()));
+
+  const fs::path final_path = dir / SnapshotName(image.seq);
+  const fs::path tmp = final_path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw LoadError(tmp.string() + ": cannot create: " + std::strerror(errno));
+  size_t done = 0;
+  while (done < w.out.size()) {
+    const ssize_t n = ::write(fd, w.out.data() + done, w.out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      throw LoadError(tmp.string() + ": write failed: " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    throw LoadError(tmp.string() + ": fsync failed: " + std::strerror(errno));
+  }
+  ::close(fd);
+  fs::rename(tmp, final_path);
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return final_path;
+}
+
+std::optional<fs::path> LatestSnapshot(const fs::path& dir) {
+  std::optional<fs::path> best;
+  uint64_t best_seq = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const auto seq = SnapshotSeq(e.path());
+    if (seq && (!best || *seq > best_seq)) {
+      best = e.path();
+      best_seq = *seq;
+    }
+  }
+  return best;
+}
+
+void RemoveSnapshotsBefore(const fs::path& dir, uint64_t keep_seq) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const auto seq = SnapshotSeq(e.path());
+    if (seq && *seq < keep_seq) fs::remove(e.path(), ec);
+  }
+}
+
+alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw LoadError(path.string() + ": cannot open the snapshot");
+  std::string data(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  if (data.size() < sizeof kMagic + 12 || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
+    throw LoadError(path.string() + ": not a snapshot file (bad header)");
+  }
+  uint32_t stored_crc;
+  std::memcpy(&stored_crc, data.data() + data.size() - 4, 4);
+  if (Crc(data.data(), data.size() - 4) != stored_crc) {
+    throw LoadError(path.string() +
+                    ": checksum mismatch: the snapshot is damaged. Move it aside to start from "
+                    "the journal alone (only if the journal still starts at seq 1)");
+  }
+  Reader r(std::move(data), path.string());
+  r.Num<uint64_t>();  // magic
+  alloc::StateImage image;
+  image.seq = r.Num<uint64_t>();
+  const auto n_skus = r.Num<uint32_t>();
+  std::vector<alloc::SkuIdx> sku_map(n_skus);  // snapshot index -> this run's index
+  for (uint32_t i = 0; i < n_skus; ++i) sku_map[i] = inventory.skus.Intern(r.Str());
+  const auto n_stores = r.Num<uint32_t>();
+  std::vector<alloc::StoreIdx> store_map;  // snapshot index -> this run's index
+  for (uint32_t s = 0; s < n_stores; ++s) {
+    const std::string_view id = r.Str();
+    const auto store = inventory.stores.Find(id);
+    if (!store) r.Fail("store " + std::string(id) + " is not in the stores file any more");
+    store_map.push_back(*store);
+    const auto rows = r.Num<uint32_t>();
+    for (uint32_t i = 0; i < rows; ++i) {
+      const auto sku = r.Num<uint32_t>();
+      const auto on_hand = r.Num<int32_t>();
+      const auto reserved = r.Num<int32_t>();
+      if (sku >= n_skus) r.Fail("a stock row names an unknown SKU index");
+      inventory.stock.LoadRow(*store, sku_map[sku], on_hand, reserved);
+    }
+  }
+  if (inventory.stock.Seal()) r.Fail("a store lists a SKU twice");
+  const auto n_orders = r.Num<uint32_t>();
+  image.orders.reserve(n_orders);
+  for (uint32_t i = 0; i < n_orders; ++i) {
+    alloc::OrderImage o;
+    o.order = std::string(r.Str());
+    const auto store = r.Num<uint32_t>();
+    if (store >= n_stores) r.Fail("an order names an unknown store index");
+    o.store = store_map[store];
+    o.eta_min = r.Num<double>();
+    o.distance_km = r.Num<double>();
+    const auto state = r.Num<uint8_t>();
+    if (state > static_cast<uint8_t>(alloc::OrderState::kExpired)) r.Fail("bad order state");
+    o.state = static_cast<alloc::OrderState>(state);
+    o.expires_at_wall_ms = r.Num<int64_t>();
+    o.forget_at_wall_ms = r.Num<int64_t>();
+    o.seq = r.Num<uint64_t>();
+    const auto lines = r.Num<uint32_t>();
+    for (uint32_t k = 0; k < lines; ++k) {
+      const std::string_view sku = r.Str();
+      o.skus.emplace_back(sku);
+      o.lines.push_back({inventory.skus.Intern(sku), r.Num<int32_t>()});
+    }
+    image.orders.push_back(std::move(o));
+  }
+  if (r.pos() + 4 != r.data().size()) r.Fail("unexpected bytes before the checksum");
+  return image;
+}
+
+}  // namespace hourglass::io
