@@ -45,7 +45,8 @@ constexpr const char* kUsage =
     "  --once-idle-ms MS   exit 0 once subscribed with no new event for MS ms\n";
 
 // Limits, each with its reason.
-constexpr int64_t kMaxBatch = 100'000;          // one transaction's arrays stay ~100 MB at most
+constexpr int64_t kMaxBatch = 100'000;          // rows per statement stay modest
+constexpr size_t kMaxBatchBytes = 64 << 20;     // event text per transaction (a batch ends early)
 constexpr int64_t kMaxBatchMs = 60'000;         // a batch never waits more than a minute
 constexpr size_t kMaxNameBytes = 64;            // a subscription name, not a payload
 constexpr milliseconds kBackoffMin{100};        // first retry after a failure
@@ -269,6 +270,7 @@ class Subscription {
 
   // The next line (without "\n" or "\r\n"), valid until the next call.
   Read NextLine(Clock::time_point deadline, std::string_view& line) {
+    if (fd_ < 0) return Read::kClosed;
     for (;;) {
       const size_t nl = buffer_.find('\n', start_);
       if (nl != std::string::npos) {
@@ -425,12 +427,14 @@ class Sink {
   // stop signal arrives, or --once-idle-ms passes without an event.
   StreamEnd Stream() {
     batch_.clear();
+    batch_bytes_ = 0;
     auto last_event = Clock::now();
     Clock::time_point batch_deadline;
     int64_t last_received = pg_.cursor();
     for (;;) {
       if (g_stop.load()) {
-        (void)Flush();  // committed, or rolled back: either way done
+        // Finish the batch: committed, or rolled back. Either way, done.
+        if (!Flush()) Log("%s", pg_error_.c_str());
         return StreamEnd::kStop;
       }
       auto deadline = Clock::now() + milliseconds(100);
@@ -460,11 +464,13 @@ class Sink {
           return Flush() ? StreamEnd::kDaemonLost : StreamEnd::kPgFailed;
         }
         last_received = e.seq;
+        batch_bytes_ += e.json.size();
         last_event = Clock::now();
         Report(e);
         if (batch_.size() == 1) batch_deadline = last_event + milliseconds(args_.batch_ms);
       }
-      const bool full = static_cast<int64_t>(batch_.size()) >= args_.batch;
+      const bool full =
+          static_cast<int64_t>(batch_.size()) >= args_.batch || batch_bytes_ >= kMaxBatchBytes;
       if (!batch_.empty() && (full || Clock::now() >= batch_deadline)) {
         if (!Flush()) return StreamEnd::kPgFailed;
         if (!daemon_.open()) return StreamEnd::kDaemonLost;
@@ -484,6 +490,7 @@ class Sink {
     const io::Status s = pg_.Apply(batch_);
     const size_t n = batch_.size();
     batch_.clear();
+    batch_bytes_ = 0;
     if (!s.ok()) {
       pg_error_ = s.message() + " (batch rolled back)";
       return false;
@@ -528,6 +535,7 @@ class Sink {
   Subscription daemon_;
   simdjson::dom::parser parser_;
   std::vector<io::Event> batch_;
+  size_t batch_bytes_ = 0;
   std::string pg_error_;
   size_t applied_ = 0;
   size_t problems_ = 0;

@@ -587,6 +587,8 @@ Status PgSink::Apply(std::span<const Event> batch) {
   res = PQexec(conn_, "COMMIT");
   const bool committed_ok = PQresultStatus(res) == PGRES_COMMAND_OK;
   PQclear(res);
+  // The connection may have died with the COMMIT in flight: then only the
+  // cursor, read back by Connect, tells whether it took effect.
   if (!committed_ok) return Fail("COMMIT");
   cursor_ = fresh.back().seq;
   return Status::Ok();
