@@ -230,11 +230,14 @@ constexpr Statement kReadCursor = {"hg_read_cursor",
 // waits, then sees the first one's cursor and skips what it applied.
 constexpr Statement kLockCursor = {
     "hg_lock_cursor", "SELECT seq FROM hourglass_cursor WHERE name = $1 FOR UPDATE", 1};
+// The events go as text[] and become jsonb row by row: PostgreSQL 15 takes
+// twice as long to unnest the same lines passed as one jsonb[].
 constexpr Statement kInsertEvents = {
     "hg_insert_events",
     "INSERT INTO reservation_events (seq, type, order_id, store_id, event, ts) "
-    "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[], "
-    "$6::timestamptz[])",
+    "SELECT seq, type, order_id, store_id, event::jsonb, ts FROM unnest($1::bigint[], "
+    "$2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) "
+    "AS e(seq, type, order_id, store_id, event, ts)",
     6};
 // Rows whose latest event in the batch follows a reserved event in the batch:
 // every column comes from the batch.

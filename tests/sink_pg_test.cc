@@ -490,20 +490,24 @@ TEST_F(SinkPgTest, SigtermFinishesTheBatchAndExitsZero) {
 }
 
 // Prints events/s into PostgreSQL (fsync on, default server settings).
-// HOURGLASS_SINK_BENCH_EVENTS sets the stream length (default 50,000).
+// HOURGLASS_SINK_BENCH_EVENTS sets the stream length (default 50,000),
+// HOURGLASS_SINK_BENCH_BATCH the --batch (default 1000).
 TEST_F(SinkPgTest, Throughput) {
-  const char* env = std::getenv("HOURGLASS_SINK_BENCH_EVENTS");
-  const int64_t n = env != nullptr ? std::atoll(env) : 50'000;
+  const char* events = std::getenv("HOURGLASS_SINK_BENCH_EVENTS");
+  const char* batch = std::getenv("HOURGLASS_SINK_BENCH_BATCH");
+  const int64_t n = events != nullptr ? std::atoll(events) : 50'000;
+  const std::string batch_size = batch != nullptr ? batch : "1000";
   const Stream s = Generate(n, 6, 1'000);
   FakeDaemon daemon(s.lines, {});
   const auto t0 = std::chrono::steady_clock::now();
-  auto sink = StartSink(daemon, {"--batch", "1000"});
+  auto sink = StartSink(daemon, {"--batch", batch_size});
   ASSERT_TRUE(daemon.WaitForAck(n, milliseconds(60'000)));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(sink->Wait(milliseconds(10'000)), 0);
-  std::printf("hourglass-sink-pg: %lld events in %.2f s = %.0f events/s (batch 1000)\n",
-              static_cast<long long>(n), seconds, static_cast<double>(n) / seconds);
+  std::printf("hourglass-sink-pg: %lld events in %.2f s = %.0f events/s (--batch %s)\n",
+              static_cast<long long>(n), seconds, static_cast<double>(n) / seconds,
+              batch_size.c_str());
   ExpectAppliedOnce(s, daemon);
 }
 
