@@ -454,7 +454,7 @@ Status PgSink::Connect() {
 
 Status PgSink::Exec(const char* statement, std::span<const std::string* const> params,
                     int64_t* single_value) {
-  std::array<const char*, 9> values{};
+  std::array<const char*, 9> values{};  // the most any statement takes (kUpsertHeld)
   for (size_t i = 0; i < params.size(); ++i) values[i] = params[i]->c_str();
   PGresult* res = PQexecPrepared(conn_, statement, static_cast<int>(params.size()), values.data(),
                                  nullptr, nullptr, 0);
@@ -533,18 +533,18 @@ Status PgSink::Apply(std::span<const Event> batch) {
     if (Status s = Exec(kInsertEvents.name, params); !s.ok()) return s;
   }
 
-  for (const bool held : {true, false}) {
+  for (const bool reserved_in_batch : {true, false}) {
     ArrayText order, store, sku, qty, state, reserved_at, expires_at, updated_at, last_seq;
     size_t rows = 0;
     for (const ReservationRow& r : reservations) {
-      if ((r.reserve != nullptr) != held) continue;
+      if ((r.reserve != nullptr) != reserved_in_batch) continue;
       ++rows;
       order.Add(r.last->order);
       store.Add(r.last->store);
       sku.Add(std::string_view(*r.sku));
       qty.Add(r.qty);
       state.Add(std::string_view(StateName(r.last->type)));
-      if (held) {
+      if (reserved_in_batch) {
         reserved_at.Add(r.reserve->ts);
         expires_at.Add(r.reserve->expires_at);
       }
@@ -553,7 +553,7 @@ Status PgSink::Apply(std::span<const Event> batch) {
     }
     if (rows == 0) continue;
     Status s = Status::Ok();
-    if (held) {
+    if (reserved_in_batch) {
       const std::string* params[] = {
           &order.Finish(),      &store.Finish(),      &sku.Finish(),
           &qty.Finish(),        &state.Finish(),      &reserved_at.Finish(),
