@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake g++ pkg-config libboost1.81-dev libjemalloc-dev libsimdjson-dev
-          libbenchmark-dev libgtest-dev libtomlplusplus-dev)
+          libbenchmark-dev libgtest-dev libtomlplusplus-dev libpq-dev postgresql)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
