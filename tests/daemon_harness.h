@@ -32,7 +32,8 @@ class Daemon {
   // Starts hourglassd --config `config` --listen 127.0.0.1:0 and waits for
   // its "listening on" line. Throws std::runtime_error with its stderr if it
   // exits first.
-  explicit Daemon(const std::filesystem::path& config);
+  // `listen` picks a fixed address instead (a restart on the same port).
+  explicit Daemon(const std::filesystem::path& config, const std::string& listen = "127.0.0.1:0");
   ~Daemon();
 
   uint16_t port() const { return port_; }
