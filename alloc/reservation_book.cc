@@ -265,23 +265,36 @@ std::vector<std::unique_lock<std::mutex>> ReservationBook::LockAll() const {
   return locks;
 }
 
+size_t ReservationBook::Size() const {
+  size_t n = 0;
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    n += shard.orders.size();
+  }
+  return n;
+}
+
 void ReservationBook::CopyOrdersLocked(Now now, std::vector<OrderImage>& out) const {
+  // `out` may come pre-sized (memory touched before the locks): fill it in
+  // place, then cut it to the count.
+  size_t i = 0;
   for (const Shard& shard : shards_) {
     for (const auto& [order, r] : shard.orders) {
-      OrderImage o;
+      if (i == out.size()) out.emplace_back();
+      OrderImage& o = out[i++];
       o.order = order;
       o.store = r.store;
       o.eta_min = r.eta_min;
       o.distance_km = r.distance_km;
-      o.lines = r.lines;
-      o.skus = r.skus;
+      o.lines.assign(r.lines.begin(), r.lines.end());
+      o.skus.assign(r.skus.begin(), r.skus.end());
       o.state = r.state;
       o.expires_at_wall_ms = r.expires_at_wall_ms;
       o.forget_at_wall_ms = now.wall_ms + (r.forget_at_ms - now.mono_ms);
       o.seq = r.seq;
-      out.push_back(std::move(o));
     }
   }
+  out.resize(i);
 }
 
 void ReservationBook::Restore(const OrderImage& o, Now now) {

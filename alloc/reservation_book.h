@@ -112,6 +112,7 @@ class ReservationBook {
   // Snapshots: lock every shard (before the stores, as every operation
   // does), then copy the orders out / restore one order from a snapshot.
   std::vector<std::unique_lock<std::mutex>> LockAll() const;
+  size_t Size() const;  // orders remembered, held or finished
   void CopyOrdersLocked(Now now, std::vector<OrderImage>& out) const;
   void Restore(const OrderImage& image, Now now);
 

@@ -150,6 +150,11 @@ void StockTable::ForceHold(StoreIdx store, std::span<const Line> lines) {
   for (const Line& line : lines) EntryFor(s.entries, line.sku).reserved += line.qty;
 }
 
+size_t StockTable::RowCount(StoreIdx store) const {
+  std::lock_guard lock(stores_[Raw(store)].mu);
+  return stores_[Raw(store)].entries.size();
+}
+
 size_t StockTable::rows() const {
   size_t n = 0;
   for (size_t i = 0; i < stores_count_; ++i) {

@@ -90,11 +90,16 @@ class StockTable {
   // Locks every store (in index order) for a consistent copy; the locks are
   // released when the returned object goes.
   std::vector<std::unique_lock<std::mutex>> LockAll() const;
-  // Copies the rows of `store`; the caller holds its lock (LockAll).
-  template <typename RowFn>
-  void ForEachRowLocked(StoreIdx store, RowFn fn) const {
-    for (const Entry& e : stores_[Raw(store)].entries) fn(e.sku, e.on_hand, e.reserved);
+  // Calls fn(count) then fn for each row of `store`; the caller holds its
+  // lock (LockAll).
+  template <typename SizeFn, typename RowFn>
+  void ForEachRowLocked(StoreIdx store, SizeFn size_fn, RowFn fn) const {
+    const auto& entries = stores_[Raw(store)].entries;
+    size_fn(entries.size());
+    for (const Entry& e : entries) fn(e.sku, e.on_hand, e.reserved);
   }
+  // Rows of `store` right now (takes its lock).
+  size_t RowCount(StoreIdx store) const;
 
   size_t stores() const { return stores_count_; }
   size_t rows() const;
