@@ -27,6 +27,7 @@
 
 #include <simdjson.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -627,11 +628,13 @@ class Connection {
     if (inflight_.size() == first) {
       if (inflight_.empty() && !MayStillSend()) {
         Finish();
-      } else if (open_loop() && !timer_armed_) {
-        ArmTimer();
+      } else if (open_loop() && !timer_armed_ && inflight_.size() < kOpenLoopMaxInFlight) {
+        ArmTimer();  // at the cap, the next answer calls Fill instead
       }
       return;
     }
+    // The stall clock runs from the oldest unanswered request or the last answer.
+    if (first == 0) last_progress_ = Clock::now();
     writing_ = true;
     asio::async_write(socket_, asio::buffer(out_),
                       [this](const error_code& ec, size_t) { OnWrite(ec); });
@@ -850,8 +853,20 @@ struct Report {
   uint64_t requests = 0;
   std::array<uint64_t, kOps> by_op{};
   LatencyHistogram all;
-  uint64_t errors = 0;  // measured ok:false / unreadable answers
+  uint64_t errors = 0;      // measured ok:false / unreadable answers
+  double client_cpu_s = 0;  // this process, warm-up to the last answer
+  double wall_s = 0;
 };
+
+// User + system CPU time of this process so far.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
+  };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
 
 double Us(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
@@ -960,6 +975,8 @@ void PrintReport(const Options& opt, const Report& r, const Stats& s) {
                 static_cast<unsigned long long>(*lo), static_cast<unsigned long long>(*hi),
                 full.size());
   }
+  std::printf("  client CPU  %.2f s in %.2f s (%.0f %% of one core; warm-up included)\n",
+              r.client_cpu_s, r.wall_s, 100 * r.client_cpu_s / r.wall_s);
   std::printf("  errors      %llu%s%s", static_cast<unsigned long long>(r.errors),
               r.errors > 0 ? ": " : "", TallyText(s.errors).c_str());
   if (s.errors_unmeasured > 0) {
@@ -1021,6 +1038,8 @@ std::string ReportJson(const Options& opt, const Report& r, const Stats& s) {
                        ", \"release\": " + num(s.already[2]) + "}");
   field("left_to_expire", num(s.left_to_expire));
   field("follow_ups_unsent", num(s.follow_ups_unsent));
+  field("client_cpu_s", Fmt("%.3f", r.client_cpu_s));
+  field("wall_s", Fmt("%.3f", r.wall_s));
   field("errors", num(r.errors));
   field("errors_by_code", TallyJson(s.errors));
   field("errors_unmeasured", num(s.errors_unmeasured));
@@ -1076,6 +1095,7 @@ int Main(int argc, char** argv) {
   const auto seconds = [](double s) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
   };
+  const double cpu_at_start = ProcessCpuSeconds();
   plan.start = Clock::now();
   plan.measure_from = plan.start + seconds(opt.warmup_s);
   plan.measure_until =
@@ -1092,6 +1112,8 @@ int Main(int argc, char** argv) {
     });
   }
   for (auto& w : workers) w->thread.join();
+  const double wall_s = std::chrono::duration<double>(Clock::now() - plan.start).count();
+  const double client_cpu_s = ProcessCpuSeconds() - cpu_at_start;
 
   Stats total;
   for (auto& c : connections) total.Merge(c->stats());
@@ -1103,6 +1125,8 @@ int Main(int argc, char** argv) {
     r.all.Merge(total.latency_ns[i]);
   }
   r.errors = total.errors.total();
+  r.client_cpu_s = client_cpu_s;
+  r.wall_s = wall_s;
   if (opt.requests > 0) {
     r.window_s = total.last_answer > plan.measure_from
                      ? std::chrono::duration<double>(total.last_answer - plan.measure_from).count()
