@@ -1,5 +1,9 @@
 // hourglassd: loads the config and data, serves the NDJSON protocol over TCP,
 // expires reservations, and stops cleanly on SIGTERM/SIGINT.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <chrono>
 #include <cstdio>
@@ -34,20 +38,22 @@ constexpr auto kExpirySweep = std::chrono::milliseconds(100);
 constexpr int kSaveEverySweeps = 10;
 
 constexpr const char* kUsage =
-    "usage: hourglassd --config FILE [--listen HOST:PORT]\n"
+    "usage: hourglassd --config FILE [--listen HOST:PORT] [--data-dir DIR]\n"
     "  --config FILE      TOML config (see configs/hourglass.toml)\n"
-    "  --listen HOST:PORT override [server] listen (port 0 picks a free port)\n";
+    "  --listen HOST:PORT override [server] listen (port 0 picks a free port)\n"
+    "  --data-dir DIR     override [data] dir (journal, snapshots, subscriptions)\n";
 
 struct Args {
   std::string config;
   std::string listen;
+  std::string data_dir;
 };
 
 bool ParseArgs(int argc, char** argv, Args& args) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if ((a == "--config" || a == "--listen") && i + 1 < argc) {
-      (a == "--config" ? args.config : args.listen) = argv[++i];
+    if ((a == "--config" || a == "--listen" || a == "--data-dir") && i + 1 < argc) {
+      (a == "--config" ? args.config : a == "--listen" ? args.listen : args.data_dir) = argv[++i];
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
@@ -95,12 +101,23 @@ int64_t MsSince(std::chrono::steady_clock::time_point t0) {
 int Run(const Args& args) {
   io::Config config = io::LoadConfig(args.config);
   if (!args.listen.empty()) io::SetListen(config, args.listen, "--listen");
+  if (!args.data_dir.empty()) config.data_dir = args.data_dir;
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {
     throw io::LoadError(config.data_dir.string() +
                         ": cannot create the data directory ([data] dir): " + ec.message());
+  }
+
+  // Two daemons on one data directory would interleave their journals: the
+  // second one refuses to start. The lock goes with the process.
+  const std::filesystem::path lock_path = config.data_dir / "LOCK";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    throw io::LoadError(config.data_dir.string() +
+                        ": another hourglassd is using this data directory ([data] dir); stop "
+                        "it or give this one its own directory");
   }
 
   // Stock comes from the newest snapshot when there is one (it holds every

@@ -40,15 +40,20 @@ fs::path TempDir::Write(const std::string& name, const std::string& text) const 
 namespace {
 
 pid_t Spawn(const fs::path& config, const fs::path& stderr_path, int stdout_fd,
-            const std::string& listen = "127.0.0.1:0") {
+            const std::string& listen = "127.0.0.1:0", const std::string& data_dir = "") {
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   // Child: stdout to the pipe (or /dev/null), stderr to a file.
   const int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   ::dup2(err, 2);
   ::dup2(stdout_fd >= 0 ? stdout_fd : ::open("/dev/null", O_WRONLY), 1);
-  ::execl(HOURGLASSD_PATH, "hourglassd", "--config", config.c_str(), "--listen", listen.c_str(),
-          static_cast<char*>(nullptr));
+  if (data_dir.empty()) {
+    ::execl(HOURGLASSD_PATH, "hourglassd", "--config", config.c_str(), "--listen", listen.c_str(),
+            static_cast<char*>(nullptr));
+  } else {
+    ::execl(HOURGLASSD_PATH, "hourglassd", "--config", config.c_str(), "--listen", listen.c_str(),
+            "--data-dir", data_dir.c_str(), static_cast<char*>(nullptr));
+  }
   ::_exit(127);
 }
 
@@ -67,12 +72,12 @@ std::string ReadFile(const fs::path& p) {
 
 }  // namespace
 
-Daemon::Daemon(const fs::path& config, const std::string& listen) {
+Daemon::Daemon(const fs::path& config, const std::string& listen, const std::string& data_dir) {
   stderr_path_ = fs::temp_directory_path() / ("hourglassd-" + std::to_string(::getpid()) + "-" +
                                               std::to_string(std::random_device{}()) + ".stderr");
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  pid_ = Spawn(config, stderr_path_, fds[1], listen);
+  pid_ = Spawn(config, stderr_path_, fds[1], listen, data_dir);
   ::close(fds[1]);
   std::string out;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

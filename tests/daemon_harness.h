@@ -32,8 +32,10 @@ class Daemon {
   // Starts hourglassd --config `config` --listen 127.0.0.1:0 and waits for
   // its "listening on" line. Throws std::runtime_error with its stderr if it
   // exits first.
-  // `listen` picks a fixed address instead (a restart on the same port).
-  explicit Daemon(const std::filesystem::path& config, const std::string& listen = "127.0.0.1:0");
+  // `listen` picks a fixed address instead (a restart on the same port);
+  // `data_dir` overrides [data] dir (--data-dir).
+  explicit Daemon(const std::filesystem::path& config, const std::string& listen = "127.0.0.1:0",
+                  const std::string& data_dir = "");
   ~Daemon();
 
   uint16_t port() const { return port_; }

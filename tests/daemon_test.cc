@@ -407,7 +407,9 @@ TEST(GeneratedData, DemoOrdersRouteEndToEnd) {
 
 // The committed sample config and data start as shipped.
 TEST(ShippedConfig, SampleDataServesItsOrders) {
-  Daemon daemon(HOURGLASS_SOURCE_DIR "/configs/sample.toml");
+  TempDir state;  // not the repository's var/: tests run side by side
+  Daemon daemon(HOURGLASS_SOURCE_DIR "/configs/sample.toml", "127.0.0.1:0",
+                (state.path() / "var").string());
   Client client(daemon.port());
   std::ifstream orders(HOURGLASS_SOURCE_DIR "/configs/sample/orders.ndjson");
   int found = 0;
@@ -420,6 +422,19 @@ TEST(ShippedConfig, SampleDataServesItsOrders) {
   EXPECT_EQ(total, 200);
   EXPECT_GT(found, 100);
   EXPECT_EQ(daemon.Stop(SIGTERM), 0);
+}
+
+TEST(DataDirectory, SecondDaemonOnTheSameDirectoryRefusesToStart) {
+  TempDir dir;
+  dir.Write("stores.csv", kStores);
+  dir.Write("stock.csv", kStock);
+  const auto config = dir.Write("hourglass.toml", kConfig);
+  Daemon first(config);
+  std::string err;
+  EXPECT_EQ(Daemon::RunToExit(config, err), 2);
+  EXPECT_NE(err.find("another hourglassd is using this data directory"), std::string::npos) << err;
+  Client c(first.port());
+  EXPECT_TRUE(c.Call(R"({"op":"ping"})").ok());
 }
 
 class StartupTest : public ::testing::Test {
