@@ -18,22 +18,6 @@ const char* StateName(OrderState state) {
   return "unknown";
 }
 
-const char* EventTypeName(EventType type) {
-  switch (type) {
-    case EventType::kReserved:
-      return "reserved";
-    case EventType::kCommitted:
-      return "committed";
-    case EventType::kReleased:
-      return "released";
-    case EventType::kExpired:
-      return "expired";
-    case EventType::kStockSet:
-      return "stock_set";
-  }
-  return "unknown";
-}
-
 ReservationBook::ReservationBook(StockTable& stock, int64_t finished_retention_ms, EventLog* log)
     : stock_(stock), finished_retention_ms_(finished_retention_ms), log_(log) {}
 
