@@ -94,6 +94,14 @@ bool Allocator::NormalizeItems(const RouteRequest& request, AllocScratch& scratc
     }
   }
   lines.resize(out);
+  // Rarest SKU first: a store that cannot serve the order is usually missing
+  // that one, and the probe stops at the first short line.
+  const StockTable& stock = inventory_.stock;
+  std::sort(lines.begin(), lines.end(), [&stock](const NamedLine& a, const NamedLine& b) {
+    const uint32_t ra = stock.StoresStocking(a.line.sku);
+    const uint32_t rb = stock.StoresStocking(b.line.sku);
+    return ra != rb ? ra < rb : a.line.sku < b.line.sku;
+  });
   scratch.plain.clear();
   for (const NamedLine& l : lines) scratch.plain.push_back(l.line);
   return true;

@@ -20,6 +20,13 @@ std::vector<std::unique_lock<std::mutex>> StockTable::LockAll() const {
 }
 
 std::optional<std::pair<StoreIdx, SkuIdx>> StockTable::Seal() {
+  stores_stocking_.clear();
+  for (size_t i = 0; i < stores_count_; ++i) {
+    for (const Entry& e : stores_[i].entries) {
+      if (Raw(e.sku) >= stores_stocking_.size()) stores_stocking_.resize(Raw(e.sku) + 1);
+      ++stores_stocking_[Raw(e.sku)];
+    }
+  }
   for (size_t i = 0; i < stores_count_; ++i) {
     auto& entries = stores_[i].entries;
     std::sort(entries.begin(), entries.end(),

@@ -43,6 +43,13 @@ class StockTable {
 
   StockLevel Level(StoreIdx store, SkuIdx sku) const;
 
+  // How many stores had a row for `sku` when the table was sealed: a cheap
+  // rarity measure, so stock probes can test the line most likely to fail
+  // first. Fixed after Seal (SKUs added later count 0); any thread.
+  uint32_t StoresStocking(SkuIdx sku) const {
+    return Raw(sku) < stores_stocking_.size() ? stores_stocking_[Raw(sku)] : 0;
+  }
+
   // True when the store has every line available. `lines` must hold each SKU
   // at most once (the allocator merges duplicates).
   bool Covers(StoreIdx store, std::span<const Line> lines) const;
@@ -129,7 +136,9 @@ class StockTable {
   static Entry& EntryFor(std::vector<Entry>& entries, SkuIdx sku);
 
   size_t stores_count_;
-  std::unique_ptr<StoreStock[]> stores_;  // mutexes cannot move, so no vector
+  std::unique_ptr<StoreStock[]> stores_;
+  std::vector<uint32_t>
+      stores_stocking_;  // by SkuIdx; written by Seal only  // mutexes cannot move, so no vector
 };
 
 }  // namespace hourglass::alloc
