@@ -9,7 +9,7 @@ StockTable::StockTable(size_t stores)
     : stores_count_(stores), stores_(std::make_unique<StoreStock[]>(stores)) {}
 
 void StockTable::LoadRow(StoreIdx store, SkuIdx sku, int32_t on_hand, int32_t reserved) {
-  stores_[Raw(store)].entries.push_back({sku, on_hand, reserved});
+  stores_[Raw(store)].loading.push_back({sku, on_hand, reserved});
 }
 
 std::vector<std::unique_lock<std::mutex>> StockTable::LockAll() const {
@@ -21,38 +21,43 @@ std::vector<std::unique_lock<std::mutex>> StockTable::LockAll() const {
 
 std::optional<std::pair<StoreIdx, SkuIdx>> StockTable::Seal() {
   stores_stocking_.clear();
+  std::optional<std::pair<StoreIdx, SkuIdx>> duplicate;
   for (size_t i = 0; i < stores_count_; ++i) {
-    for (const Entry& e : stores_[i].entries) {
+    StoreStock& st = stores_[i];
+    auto& rows = st.loading;
+    std::sort(rows.begin(), rows.end(),
+              [](const Entry& a, const Entry& b) { return a.sku < b.sku; });
+    auto dup = std::adjacent_find(rows.begin(), rows.end(),
+                                  [](const Entry& a, const Entry& b) { return a.sku == b.sku; });
+    if (dup != rows.end() && !duplicate)
+      duplicate = std::pair{StoreIdx{static_cast<uint32_t>(i)}, dup->sku};
+    st.skus.reserve(st.skus.size() + rows.size());
+    st.levels.reserve(st.levels.size() + rows.size());
+    for (const Entry& e : rows) {
+      st.skus.push_back(e.sku);
+      st.levels.push_back({e.on_hand, e.reserved});
       if (Raw(e.sku) >= stores_stocking_.size()) stores_stocking_.resize(Raw(e.sku) + 1);
       ++stores_stocking_[Raw(e.sku)];
     }
+    std::vector<Entry>().swap(rows);
   }
-  for (size_t i = 0; i < stores_count_; ++i) {
-    auto& entries = stores_[i].entries;
-    std::sort(entries.begin(), entries.end(),
-              [](const Entry& a, const Entry& b) { return a.sku < b.sku; });
-    entries.shrink_to_fit();
-    auto dup = std::adjacent_find(entries.begin(), entries.end(),
-                                  [](const Entry& a, const Entry& b) { return a.sku == b.sku; });
-    if (dup != entries.end()) return std::pair{StoreIdx{static_cast<uint32_t>(i)}, dup->sku};
-  }
-  return std::nullopt;
+  return duplicate;
 }
 
-StockTable::Entry* StockTable::FindEntry(std::vector<Entry>& entries, SkuIdx sku) {
-  auto it = std::lower_bound(entries.begin(), entries.end(), sku,
-                             [](const Entry& e, SkuIdx s) { return e.sku < s; });
-  return (it != entries.end() && it->sku == sku) ? &*it : nullptr;
+StockTable::Units* StockTable::Find(StoreStock& s, SkuIdx sku) {
+  auto it = std::lower_bound(s.skus.begin(), s.skus.end(), sku);
+  if (it == s.skus.end() || *it != sku) return nullptr;
+  return &s.levels[static_cast<size_t>(it - s.skus.begin())];
 }
 
-const StockTable::Entry* StockTable::FindEntry(const std::vector<Entry>& entries, SkuIdx sku) {
-  return FindEntry(const_cast<std::vector<Entry>&>(entries), sku);
+const StockTable::Units* StockTable::Find(const StoreStock& s, SkuIdx sku) {
+  return Find(const_cast<StoreStock&>(s), sku);
 }
 
 StockLevel StockTable::Level(StoreIdx store, SkuIdx sku) const {
   const StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
-  const Entry* e = FindEntry(s.entries, sku);
+  const Units* e = Find(s, sku);
   if (e == nullptr) return {};
   return {e->on_hand, e->reserved, true};
 }
@@ -61,7 +66,7 @@ bool StockTable::Covers(StoreIdx store, std::span<const Line> lines) const {
   const StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   for (const Line& line : lines) {
-    const Entry* e = FindEntry(s.entries, line.sku);
+    const Units* e = Find(s, line.sku);
     if (e == nullptr || e->on_hand - e->reserved < line.qty) return false;
   }
   return true;
@@ -71,10 +76,10 @@ bool StockTable::TryHold(StoreIdx store, std::span<const Line> lines, UnderLock 
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   for (const Line& line : lines) {
-    const Entry* e = FindEntry(s.entries, line.sku);
+    const Units* e = Find(s, line.sku);
     if (e == nullptr || e->on_hand - e->reserved < line.qty) return false;
   }
-  for (const Line& line : lines) FindEntry(s.entries, line.sku)->reserved += line.qty;
+  for (const Line& line : lines) Find(s, line.sku)->reserved += line.qty;
   if (under_lock) under_lock();
   return true;
 }
@@ -83,7 +88,7 @@ void StockTable::Unhold(StoreIdx store, std::span<const Line> lines, UnderLock u
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   for (const Line& line : lines) {
-    Entry* e = FindEntry(s.entries, line.sku);
+    Units* e = Find(s, line.sku);
     // Only a hold that was made may be undone: anything else means the
     // books are corrupt, and going on would sell stock that is not there.
     if (e == nullptr || e->reserved < line.qty) std::abort();
@@ -96,7 +101,7 @@ void StockTable::Consume(StoreIdx store, std::span<const Line> lines, UnderLock 
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   for (const Line& line : lines) {
-    Entry* e = FindEntry(s.entries, line.sku);
+    Units* e = Find(s, line.sku);
     if (e == nullptr || e->reserved < line.qty) std::abort();  // as in Unhold
     e->reserved -= line.qty;
     // A stock.set below the held units may have lowered on_hand already;
@@ -114,11 +119,14 @@ void StockTable::Consume(StoreIdx store, std::span<const Line> lines, UnderLock 
   }
 }
 
-StockTable::Entry& StockTable::EntryFor(std::vector<Entry>& entries, SkuIdx sku) {
-  auto it = std::lower_bound(entries.begin(), entries.end(), sku,
-                             [](const Entry& e, SkuIdx k) { return e.sku < k; });
-  if (it == entries.end() || it->sku != sku) it = entries.insert(it, Entry{sku, 0, 0});
-  return *it;
+StockTable::Units& StockTable::UnitsFor(StoreStock& s, SkuIdx sku) {
+  auto it = std::lower_bound(s.skus.begin(), s.skus.end(), sku);
+  const auto at = it - s.skus.begin();
+  if (it == s.skus.end() || *it != sku) {
+    s.skus.insert(it, sku);
+    s.levels.insert(s.levels.begin() + at, Units{0, 0});
+  }
+  return s.levels[static_cast<size_t>(at)];
 }
 
 StockTable::SetOutcome StockTable::Set(StoreIdx store, SkuIdx sku, int32_t on_hand,
@@ -136,7 +144,7 @@ StockTable::SetOutcome StockTable::Set(StoreIdx store, SkuIdx sku, int32_t on_ha
       if (c.sku == sku && c.seq > as_of_seq) out.deducted += c.qty;
     }
   }
-  Entry& e = EntryFor(s.entries, sku);
+  Units& e = UnitsFor(s, sku);
   e.on_hand = std::max(0, on_hand - out.deducted);
   if (log_set) log_set(e.on_hand);
   out.level = {e.on_hand, e.reserved, true};
@@ -154,19 +162,19 @@ void StockTable::ForgetCommitsUpTo(uint64_t seq) {
 void StockTable::ForceHold(StoreIdx store, std::span<const Line> lines) {
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
-  for (const Line& line : lines) EntryFor(s.entries, line.sku).reserved += line.qty;
+  for (const Line& line : lines) UnitsFor(s, line.sku).reserved += line.qty;
 }
 
 size_t StockTable::RowCount(StoreIdx store) const {
   std::lock_guard lock(stores_[Raw(store)].mu);
-  return stores_[Raw(store)].entries.size();
+  return stores_[Raw(store)].skus.size();
 }
 
 size_t StockTable::rows() const {
   size_t n = 0;
   for (size_t i = 0; i < stores_count_; ++i) {
     std::lock_guard lock(stores_[i].mu);
-    n += stores_[i].entries.size();
+    n += stores_[i].skus.size();
   }
   return n;
 }

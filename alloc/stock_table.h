@@ -1,7 +1,8 @@
 // Live stock per (store, SKU): units on hand and units held by reservations.
 //
-// Layout: one sorted array of 12-byte entries per store, looked up by binary
-// search. Each store has its own mutex, held for a few hundred nanoseconds at
+// Layout: per store, a sorted array of SKU indices (4 bytes each, so a binary
+// search touches few cache lines) and a parallel array of 8-byte levels —
+// 12 bytes per row. Each store has its own mutex, held for a few hundred nanoseconds at
 // most, so orders at different stores never wait for each other and a
 // multi-item hold at one store is all-or-nothing.
 //
@@ -101,9 +102,11 @@ class StockTable {
   // lock (LockAll).
   template <typename SizeFn, typename RowFn>
   void ForEachRowLocked(StoreIdx store, SizeFn size_fn, RowFn fn) const {
-    const auto& entries = stores_[Raw(store)].entries;
-    size_fn(entries.size());
-    for (const Entry& e : entries) fn(e.sku, e.on_hand, e.reserved);
+    const StoreStock& st = stores_[Raw(store)];
+    size_fn(st.skus.size());
+    for (size_t i = 0; i < st.skus.size(); ++i) {
+      fn(st.skus[i], st.levels[i].on_hand, st.levels[i].reserved);
+    }
   }
   // Rows of `store` right now (takes its lock).
   size_t RowCount(StoreIdx store) const;
@@ -112,8 +115,12 @@ class StockTable {
   size_t rows() const;
 
  private:
-  struct Entry {
+  struct Entry {  // a row while loading
     SkuIdx sku;
+    int32_t on_hand;
+    int32_t reserved;
+  };
+  struct Units {
     int32_t on_hand;
     int32_t reserved;
   };
@@ -126,14 +133,16 @@ class StockTable {
   static constexpr size_t kCommitHistory = 1024;
   struct StoreStock {
     mutable std::mutex mu;
-    std::vector<Entry> entries;        // sorted by sku; guarded by mu
+    std::vector<Entry> loading;        // rows before Seal
+    std::vector<SkuIdx> skus;          // sorted; guarded by mu
+    std::vector<Units> levels;         // levels[i] belongs to skus[i]; guarded by mu
     std::deque<CommitMark> commits;    // oldest first; guarded by mu
     uint64_t commits_known_after = 0;  // every commit with a larger seq is in `commits`
   };
-  static Entry* FindEntry(std::vector<Entry>& entries, SkuIdx sku);
-  static const Entry* FindEntry(const std::vector<Entry>& entries, SkuIdx sku);
+  static Units* Find(StoreStock& s, SkuIdx sku);
+  static const Units* Find(const StoreStock& s, SkuIdx sku);
   // The entry for `sku`, inserted (empty) when the store has none.
-  static Entry& EntryFor(std::vector<Entry>& entries, SkuIdx sku);
+  static Units& UnitsFor(StoreStock& s, SkuIdx sku);
 
   size_t stores_count_;
   std::unique_ptr<StoreStock[]> stores_;
