@@ -341,6 +341,21 @@ TEST_F(JournalTest, SegmentsWaitForSubscribersUpToTheCap) {
   }));
 }
 
+// A subscriber that stops reading only stops its own stream: orders keep
+// being answered, and the stream resumes where it stopped once it reads.
+TEST_F(JournalTest, StalledSubscriberDoesNotSlowOrders) {
+  Daemon d(config_);
+  Client stalled(d.port());
+  ASSERT_TRUE(stalled.Call(R"({"op":"subscribe","name":"slow","from":1})").ok());
+  Client c(d.port());
+  // Far more events than socket buffers hold, while `stalled` reads nothing.
+  ReserveMany(c, "A-", 6000);
+  EXPECT_TRUE(c.Call(R"({"op":"ping"})").ok());
+  for (int64_t seq = 1; seq <= 6000; ++seq) {
+    ASSERT_EQ(Client::Parse(stalled.ReadLine()).Int("seq"), seq);
+  }
+}
+
 TEST_F(JournalTest, KillNineTwentyTimesLosesNothingAcknowledged) {
   // Checkpoints run during the rounds too, so restarts go through snapshots.
   config_ = dir_.Write("hourglass.toml", kCheckpointConfig);
