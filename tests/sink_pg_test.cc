@@ -252,12 +252,14 @@ class SinkPgTest : public ::testing::Test {
     fs::remove(stderr_path_, ec);
   }
 
+  // The sink exits after 3 s without a new event: long enough that a busy
+  // machine starving the fake daemon's thread does not end a run early.
   std::unique_ptr<SinkProcess> StartSink(const FakeDaemon& daemon,
                                          std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--daemon",       "127.0.0.1:" + std::to_string(daemon.port()),
                                      "--pg",           pg_->conninfo(),
                                      "--name",         "pg",
-                                     "--once-idle-ms", "1000"};
+                                     "--once-idle-ms", "3000"};
     args.insert(args.end(), extra.begin(), extra.end());
     return std::make_unique<SinkProcess>(args, stderr_path_);
   }
