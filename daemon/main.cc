@@ -139,8 +139,8 @@ int Run(const Args& args) {
 
   io::JournalOptions journal_options;
   journal_options.dir = config.data_dir / "journal";
-  bool sync_ok = true;
-  journal_options.sync = io::ParseSyncMode(config.journal.sync, sync_ok);
+  // LoadConfig accepted only the names ParseSyncMode knows.
+  journal_options.sync = io::ParseSyncMode(config.journal.sync).value_or(io::SyncMode::kAlways);
   journal_options.segment_bytes = static_cast<uint64_t>(config.journal.segment_bytes);
   journal_options.sync_interval_ms = static_cast<int>(config.journal.sync_interval_ms);
   if (const char* delay = std::getenv("HOURGLASS_FAULT_JOURNAL_DELAY_MS")) {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "io/journal.h"
 #include "io/load_error.h"
 
 namespace hourglass::io {
@@ -141,7 +142,7 @@ Config LoadConfig(const std::filesystem::path& path) {
         if (key == "stock") stock = value;
         if (key == "dir") dir = value;
         if (key == "sync") {
-          if (value != "always" && value != "batch" && value != "none") {
+          if (!ParseSyncMode(value)) {
             Fail(path, node, table, key, "must be \"always\", \"batch\" or \"none\"");
           }
           config.journal.sync = value;

@@ -74,13 +74,11 @@ void SyncDirectory(const fs::path& dir) {
 
 }  // namespace
 
-SyncMode ParseSyncMode(std::string_view text, bool& ok) {
-  ok = true;
+std::optional<SyncMode> ParseSyncMode(std::string_view text) {
   if (text == "always") return SyncMode::kAlways;
   if (text == "batch") return SyncMode::kBatch;
   if (text == "none") return SyncMode::kNone;
-  ok = false;
-  return SyncMode::kAlways;
+  return std::nullopt;
 }
 
 Journal::Journal(JournalOptions options, const alloc::StoreSet& stores)

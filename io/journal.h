@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -124,7 +125,8 @@ class Journal : public alloc::EventLog {
   std::thread writer_;
 };
 
-SyncMode ParseSyncMode(std::string_view text, bool& ok);
+// "always" | "batch" | "none"; nullopt for anything else.
+std::optional<SyncMode> ParseSyncMode(std::string_view text);
 
 }  // namespace hourglass::io
 
