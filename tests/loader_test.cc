@@ -165,6 +165,11 @@ TEST_F(LoaderTest, BadConfigNamesLineAndKey) {
   EXPECT_NE(LoadConfigText("[rules\n").find("h.toml:1:"), std::string::npos);
   EXPECT_NE(LoadConfigText("[data]\nstores = 3\n").find("[data] stores: must be a string"),
             std::string::npos);
+  EXPECT_NE(LoadConfigText("[journal]\nsync = \"sometimes\"\n")
+                .find("[journal] sync: must be \"always\", \"batch\" or \"none\""),
+            std::string::npos);
+  EXPECT_NE(LoadConfigText("[journal]\nsnapshot_every_records = 5\n").find("must be within"),
+            std::string::npos);
 }
 
 }  // namespace
