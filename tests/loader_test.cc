@@ -137,6 +137,12 @@ detour = 1.4
 prep_min = 8.0
 radius_km = 6.0
 reservation_ttl_s = 300
+[journal]
+sync = "batch"
+segment_bytes = 1048576
+sync_interval_ms = 20
+snapshot_every_records = 5000
+max_retained_bytes = 2097152
 )"));
   EXPECT_EQ(c.listen_host, "127.0.0.1");
   EXPECT_EQ(c.listen_port, 9999);
@@ -149,6 +155,11 @@ reservation_ttl_s = 300
   EXPECT_DOUBLE_EQ(c.rules.prep_min, 8);
   EXPECT_DOUBLE_EQ(c.rules.radius_km, 6);
   EXPECT_EQ(c.rules.reservation_ttl_s, 300);
+  EXPECT_EQ(c.journal.sync, "batch");
+  EXPECT_EQ(c.journal.segment_bytes, 1048576);
+  EXPECT_EQ(c.journal.sync_interval_ms, 20);
+  EXPECT_EQ(c.journal.snapshot_every_records, 5000);
+  EXPECT_EQ(c.journal.max_retained_bytes, 2097152);
 }
 
 TEST_F(LoaderTest, BadConfigNamesLineAndKey) {
