@@ -187,6 +187,8 @@ int Run(const Args& args) {
   options.port = config.listen_port;
   options.io_threads = static_cast<int>(config.io_threads);
   options.max_line_bytes = static_cast<size_t>(config.limits.max_line_bytes);
+  options.max_connections = static_cast<size_t>(config.limits.max_connections);
+  options.idle_timeout_s = static_cast<int>(config.limits.idle_timeout_s);
   options.acked_seq = [&journal] { return journal.AckedSeq(); };
   io::Server server(options, [&] {
     return std::make_unique<io::RequestHandler>(allocator, config.limits, io::ClockNow,

@@ -25,6 +25,8 @@ struct Limits {
   // How long a finished (committed/released/expired) order is remembered so
   // that retries stay idempotent.
   int64_t finished_order_retention_s = 3600;
+  int64_t max_connections = 10000;  // beyond: too_many_connections, then close
+  int64_t idle_timeout_s = 600;     // silent connections are closed (0: never)
 };
 
 struct JournalConfig {

@@ -39,6 +39,8 @@ class LineHandler {
   virtual HandleResult Handle(std::string_view line, std::string& out) = 0;
   // The answer for a line over the size limit (the server closes afterwards).
   virtual void TooLarge(size_t limit_bytes, std::string& out) = 0;
+  // The line sent to a connection beyond the limit (the server closes it).
+  virtual void TooManyConnections(size_t limit, std::string& out) = 0;
 };
 
 }  // namespace hourglass::io

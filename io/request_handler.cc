@@ -176,6 +176,14 @@ RequestHandler::RequestHandler(alloc::Allocator& allocator, const Limits& limits
   items_.reserve(static_cast<size_t>(limits_.max_items));
 }
 
+void RequestHandler::TooManyConnections(size_t limit, std::string& out) {
+  Answer answer(out, nullptr);
+  answer.Fail("too_many_connections",
+              "the daemon already serves " + std::to_string(limit) +
+                  " connections ([limits] max_connections); this one is closed — retry later or "
+                  "reuse a connection (requests may be pipelined)");
+}
+
 void RequestHandler::TooLarge(size_t limit_bytes, std::string& out) {
   Answer answer(out, nullptr);
   answer.Fail("too_large", "request line is longer than " + std::to_string(limit_bytes) +

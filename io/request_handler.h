@@ -38,6 +38,7 @@ class RequestHandler : public LineHandler {
 
   HandleResult Handle(std::string_view line, std::string& out) override;
   void TooLarge(size_t limit_bytes, std::string& out) override;
+  void TooManyConnections(size_t limit, std::string& out) override;
 
  private:
   struct Error;

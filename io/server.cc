@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <unordered_set>
@@ -29,6 +31,9 @@ constexpr size_t kStreamChunkBytes = 256 * 1024;
 
 struct Worker {
   asio::io_context ctx{1};
+  std::atomic<size_t>* open_connections = nullptr;  // across all workers
+  std::optional<asio::steady_timer> idle_timer;
+  int idle_timeout_s = 0;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::unique_ptr<LineHandler> handler;
   const std::function<uint64_t()>* acked_seq = nullptr;
@@ -48,9 +53,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(tcp::socket socket, Worker& worker, size_t max_line_bytes)
       : socket_(std::move(socket)), worker_(worker), max_line_bytes_(max_line_bytes) {
     in_.resize(std::min(kInitialReadBytes, max_line_bytes_ + 1) + kPadding);
+    worker_.open_connections->fetch_add(1, std::memory_order_relaxed);
   }
 
   ~Connection() {
+    worker_.open_connections->fetch_sub(1, std::memory_order_relaxed);
     worker_.connections.erase(this);
     worker_.waiting.erase(this);
     if (worker_.stopping && worker_.connections.empty() && worker_.grace_timer) {
@@ -66,7 +73,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
       Close();
       return;
     }
+    last_read_ = std::chrono::steady_clock::now();
     Read();
+  }
+
+  // Over the connection limit: say so, then close.
+  void Refuse(size_t limit) {
+    worker_.connections.insert(this);
+    worker_.handler->TooManyConnections(limit, out_);
+    close_after_write_ = true;
+    Flush();
+  }
+
+  // Closes the connection if the client has been silent too long (and is
+  // neither a stream nor still taking answers).
+  void CloseIfIdle(std::chrono::steady_clock::time_point cutoff) {
+    if (stream_ || writing_ || !out_.empty() || closed_) return;
+    if (last_read_ < cutoff) Close();
   }
 
   // Stop taking requests; answer what was read, then close.
@@ -121,6 +144,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     in_len_ += n;
+    last_read_ = std::chrono::steady_clock::now();
     HandleLines();
     Flush();
     Read();
@@ -208,6 +232,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // (offset in out_ of an answer, journal seq it waits for), in order.
   std::vector<std::pair<size_t, uint64_t>> gates_;
   std::unique_ptr<Stream> stream_;  // set once the connection subscribed
+  std::chrono::steady_clock::time_point last_read_;
   bool reading_ = false;
   bool writing_ = false;
   bool read_paused_ = false;
@@ -218,8 +243,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 }  // namespace
 
+// Closes idle connections once a second (one timer per worker, not one per
+// connection: a scan of this thread's connections costs less than re-arming
+// a timer on every read).
+static void ScanIdle(Worker& w) {
+  w.idle_timer->expires_after(std::chrono::seconds(1));
+  w.idle_timer->async_wait([&w](const error_code& ec) {
+    if (ec || w.stopping) return;
+    const auto cutoff = std::chrono::steady_clock::now() - std::chrono::seconds(w.idle_timeout_s);
+    const std::vector<Connection*> all(w.connections.begin(), w.connections.end());
+    for (Connection* c : all) c->CloseIfIdle(cutoff);
+    ScanIdle(w);
+  });
+}
+
 struct Server::Impl {
   ServerOptions options;
+  std::atomic<size_t> open_connections{0};
   std::vector<std::unique_ptr<Worker>> workers;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> accept_retry;
@@ -239,10 +279,18 @@ struct Server::Impl {
         });
         return;
       }
-      asio::post(target.ctx,
-                 [&target, max = options.max_line_bytes, s = std::move(socket)]() mutable {
-                   std::make_shared<Connection>(std::move(s), target, max)->Start();
-                 });
+      // Counted here, on the accepting thread, so a burst cannot overshoot.
+      const bool refuse =
+          open_connections.load(std::memory_order_relaxed) >= options.max_connections;
+      asio::post(target.ctx, [&target, max = options.max_line_bytes, refuse,
+                              limit = options.max_connections, s = std::move(socket)]() mutable {
+        auto c = std::make_shared<Connection>(std::move(s), target, max);
+        if (refuse) {
+          c->Refuse(limit);
+        } else {
+          c->Start();
+        }
+      });
       Accept();
     });
   }
@@ -256,6 +304,8 @@ Server::Server(const ServerOptions& options, const HandlerFactory& make_handler)
     auto w = std::make_unique<Worker>();
     w->handler = make_handler();
     w->acked_seq = &impl_->options.acked_seq;
+    w->open_connections = &impl_->open_connections;
+    w->idle_timeout_s = options.idle_timeout_s;
     impl_->workers.push_back(std::move(w));
   }
   asio::io_context& ctx = impl_->workers[0]->ctx;
@@ -287,6 +337,10 @@ void Server::Start() {
   impl_->started = true;
   impl_->Accept();
   for (auto& w : impl_->workers) {
+    if (w->idle_timeout_s > 0) {
+      w->idle_timer.emplace(w->ctx);
+      ScanIdle(*w);
+    }
     w->guard.emplace(w->ctx.get_executor());
     w->thread = std::thread([&ctx = w->ctx] { ctx.run(); });
   }
@@ -303,6 +357,7 @@ void Server::Stop(int grace_ms) {
   for (auto& w : impl_->workers) {
     asio::post(w->ctx, [&w = *w, grace_ms] {
       w.stopping = true;
+      if (w.idle_timer) w.idle_timer->cancel();
       if (w.connections.empty()) return;
       // Past the grace period, clients that still hold answers are cut off.
       w.grace_timer.emplace(w.ctx, std::chrono::milliseconds(grace_ms));

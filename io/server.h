@@ -36,6 +36,11 @@ struct ServerOptions {
   uint16_t port = 7878;  // 0: any free port (see Server::port())
   int io_threads = 2;
   size_t max_line_bytes = 64 * 1024;
+  // Connections beyond this get a too_many_connections line and are closed.
+  size_t max_connections = 10000;
+  // A connection that sends nothing for this long is closed (0: never).
+  // Subscribed streams and connections still receiving answers are exempt.
+  int idle_timeout_s = 600;
   // The journal position answers may be sent up to (see HandleResult).
   // Unset: no answer waits.
   std::function<uint64_t()> acked_seq;

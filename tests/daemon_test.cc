@@ -424,6 +424,52 @@ TEST(ShippedConfig, SampleDataServesItsOrders) {
   EXPECT_EQ(daemon.Stop(SIGTERM), 0);
 }
 
+// [limits] max_connections: one more gets an error line and is closed; the
+// ones inside the limit keep working, and a freed slot can be taken again.
+TEST(Limits, ConnectionsBeyondTheLimitAreRefused) {
+  TempDir dir;
+  dir.Write("stores.csv", kStores);
+  dir.Write("stock.csv", kStock);
+  Daemon d(dir.Write("hourglass.toml", std::string(kConfig) + "[limits]\nmax_connections = 3\n"));
+  std::vector<std::unique_ptr<Client>> in;
+  for (int i = 0; i < 3; ++i) {
+    in.push_back(std::make_unique<Client>(d.port()));
+    ASSERT_TRUE(in.back()->Call(R"({"op":"ping"})").ok());
+  }
+  Client over(d.port());
+  const Answer refused = Client::Parse(over.ReadLine());
+  EXPECT_EQ(refused.code(), "too_many_connections");
+  EXPECT_TRUE(over.ClosedByServer());
+  for (auto& c : in) EXPECT_TRUE(c->Call(R"({"op":"ping"})").ok());
+  in.pop_back();  // frees a slot (the server notices the close)
+  bool accepted = false;
+  for (int attempt = 0; attempt < 100 && !accepted; ++attempt) {
+    Client again(d.port());
+    again.Send(R"({"op":"ping"})");
+    accepted = Client::Parse(again.ReadLine()).ok();
+    if (!accepted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(accepted);
+}
+
+// [limits] idle_timeout_s: a silent connection is closed; an active one is not.
+TEST(Limits, IdleConnectionsAreClosed) {
+  TempDir dir;
+  dir.Write("stores.csv", kStores);
+  dir.Write("stock.csv", kStock);
+  Daemon d(dir.Write("hourglass.toml", std::string(kConfig) + "[limits]\nidle_timeout_s = 1\n"));
+  Client silent(d.port());
+  Client busy(d.port());
+  ASSERT_TRUE(silent.Call(R"({"op":"ping"})").ok());
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_TRUE(busy.Call(R"({"op":"ping"})").ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(silent.ClosedByServer(std::chrono::seconds(10)));
+  EXPECT_TRUE(busy.Call(R"({"op":"ping"})").ok());
+}
+
 TEST(DataDirectory, SecondDaemonOnTheSameDirectoryRefusesToStart) {
   TempDir dir;
   dir.Write("stores.csv", kStores);
