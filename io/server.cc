@@ -73,7 +73,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       Close();
       return;
     }
-    last_read_ = std::chrono::steady_clock::now();
+    last_progress_ = std::chrono::steady_clock::now();
     Read();
   }
 
@@ -85,11 +85,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Flush();
   }
 
-  // Closes the connection if the client has been silent too long (and is
-  // neither a stream nor still taking answers).
+  // Closes the connection when nothing moved since `cutoff`: no request
+  // read and no answer taken — a silent client, or one that stopped reading
+  // its answers (its buffer is capped; this frees the slot too). A stream
+  // that is caught up is only waiting for events, and stays.
   void CloseIfIdle(std::chrono::steady_clock::time_point cutoff) {
-    if (stream_ || writing_ || !out_.empty() || closed_) return;
-    if (last_read_ < cutoff) Close();
+    if (closed_ || last_progress_ >= cutoff) return;
+    if (stream_ && !writing_) return;
+    Close();
   }
 
   // Stop taking requests; answer what was read, then close.
@@ -144,7 +147,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     in_len_ += n;
-    last_read_ = std::chrono::steady_clock::now();
+    last_progress_ = std::chrono::steady_clock::now();
     HandleLines();
     Flush();
     Read();
@@ -213,6 +216,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void OnWrite(const error_code& ec) {
     writing_ = false;
+    last_progress_ = std::chrono::steady_clock::now();
     writing_buf_.clear();
     if (ec) return Close();
     Flush();
@@ -231,8 +235,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string writing_buf_;  // answers being written
   // (offset in out_ of an answer, journal seq it waits for), in order.
   std::vector<std::pair<size_t, uint64_t>> gates_;
-  std::unique_ptr<Stream> stream_;  // set once the connection subscribed
-  std::chrono::steady_clock::time_point last_read_;
+  std::unique_ptr<Stream> stream_;                       // set once the connection subscribed
+  std::chrono::steady_clock::time_point last_progress_;  // last read or write done
   bool reading_ = false;
   bool writing_ = false;
   bool read_paused_ = false;

@@ -9,7 +9,8 @@
 //
 // Limits: a line longer than max_line_bytes gets `too_large` and the
 // connection is closed. A client that stops reading its answers is not read
-// from while more than kMaxPendingOutputBytes of answers wait for it.
+// from while more than kMaxPendingOutputBytes of answers wait for it, so its
+// memory stays bounded, and it is closed after idle_timeout_s without progress.
 //
 // Durability: an answer whose change must be in the journal first waits in
 // its connection's buffer (later answers wait behind it, keeping the order)
@@ -38,8 +39,8 @@ struct ServerOptions {
   size_t max_line_bytes = 64 * 1024;
   // Connections beyond this get a too_many_connections line and are closed.
   size_t max_connections = 10000;
-  // A connection that sends nothing for this long is closed (0: never).
-  // Subscribed streams and connections still receiving answers are exempt.
+  // A connection on which nothing moves for this long — no request read, no
+  // answer taken — is closed (0: never). A caught-up stream is exempt.
   int idle_timeout_s = 600;
   // The journal position answers may be sent up to (see HandleResult).
   // Unset: no answer waits.

@@ -470,6 +470,37 @@ TEST(Limits, IdleConnectionsAreClosed) {
   EXPECT_TRUE(busy.Call(R"({"op":"ping"})").ok());
 }
 
+// A client that sends requests but never reads its answers: the daemon stops
+// reading from it once its answers back up (bounded memory), and closes it
+// after idle_timeout_s without progress; other clients are not held up.
+TEST(Limits, ClientThatNeverReadsIsCutOff) {
+  TempDir dir;
+  dir.Write("stores.csv", kStores);
+  dir.Write("stock.csv", kStock);
+  Daemon d(dir.Write("hourglass.toml", std::string(kConfig) + "[limits]\nidle_timeout_s = 1\n"));
+  Client hog(d.port());
+  const std::string ping = std::string(R"({"op":"stock","store":"S-1","sku":"A","id":")") +
+                           std::string(900, 'x') + "\"}\n";
+  std::string burst;
+  for (int i = 0; i < 2000; ++i) burst += ping;
+  // ~2 MB per burst; the daemon's answers (~1 KB each) fill the socket
+  // buffers, then its 4 MiB cap; sends start to block: stop after a few.
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    try {
+      for (int i = 0; i < 20 && !done; ++i) hog.SendRaw(burst);
+    } catch (const std::exception&) {
+    }
+  });
+  Client other(d.port());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(other.Call(R"({"op":"ping"})").ok());
+  EXPECT_TRUE(hog.ClosedByServer(std::chrono::seconds(30)));
+  done = true;
+  writer.join();
+  Client after(d.port());  // `other` itself went idle meanwhile
+  EXPECT_TRUE(after.Call(R"({"op":"ping"})").ok());
+}
+
 TEST(DataDirectory, SecondDaemonOnTheSameDirectoryRefusesToStart) {
   TempDir dir;
   dir.Write("stores.csv", kStores);
