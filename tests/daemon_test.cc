@@ -424,13 +424,18 @@ TEST(ShippedConfig, SampleDataServesItsOrders) {
   EXPECT_EQ(daemon.Stop(SIGTERM), 0);
 }
 
+// The fixture's stores and stock in `dir`, and a config with `extra` appended.
+std::filesystem::path WriteWorld(const TempDir& dir, const std::string& extra = "") {
+  dir.Write("stores.csv", kStores);
+  dir.Write("stock.csv", kStock);
+  return dir.Write("hourglass.toml", std::string(kConfig) + extra);
+}
+
 // [limits] max_connections: one more gets an error line and is closed; the
 // ones inside the limit keep working, and a freed slot can be taken again.
 TEST(Limits, ConnectionsBeyondTheLimitAreRefused) {
   TempDir dir;
-  dir.Write("stores.csv", kStores);
-  dir.Write("stock.csv", kStock);
-  Daemon d(dir.Write("hourglass.toml", std::string(kConfig) + "[limits]\nmax_connections = 3\n"));
+  Daemon d(WriteWorld(dir, "[limits]\nmax_connections = 3\n"));
   std::vector<std::unique_ptr<Client>> in;
   for (int i = 0; i < 3; ++i) {
     in.push_back(std::make_unique<Client>(d.port()));
@@ -455,9 +460,7 @@ TEST(Limits, ConnectionsBeyondTheLimitAreRefused) {
 // [limits] idle_timeout_s: a silent connection is closed; an active one is not.
 TEST(Limits, IdleConnectionsAreClosed) {
   TempDir dir;
-  dir.Write("stores.csv", kStores);
-  dir.Write("stock.csv", kStock);
-  Daemon d(dir.Write("hourglass.toml", std::string(kConfig) + "[limits]\nidle_timeout_s = 1\n"));
+  Daemon d(WriteWorld(dir, "[limits]\nidle_timeout_s = 1\n"));
   Client silent(d.port());
   Client busy(d.port());
   ASSERT_TRUE(silent.Call(R"({"op":"ping"})").ok());
@@ -475,9 +478,7 @@ TEST(Limits, IdleConnectionsAreClosed) {
 // after idle_timeout_s without progress; other clients are not held up.
 TEST(Limits, ClientThatNeverReadsIsCutOff) {
   TempDir dir;
-  dir.Write("stores.csv", kStores);
-  dir.Write("stock.csv", kStock);
-  Daemon d(dir.Write("hourglass.toml", std::string(kConfig) + "[limits]\nidle_timeout_s = 1\n"));
+  Daemon d(WriteWorld(dir, "[limits]\nidle_timeout_s = 1\n"));
   Client hog(d.port());
   const std::string ping = std::string(R"({"op":"stock","store":"S-1","sku":"A","id":")") +
                            std::string(900, 'x') + "\"}\n";
@@ -503,9 +504,7 @@ TEST(Limits, ClientThatNeverReadsIsCutOff) {
 
 TEST(DataDirectory, SecondDaemonOnTheSameDirectoryRefusesToStart) {
   TempDir dir;
-  dir.Write("stores.csv", kStores);
-  dir.Write("stock.csv", kStock);
-  const auto config = dir.Write("hourglass.toml", kConfig);
+  const auto config = WriteWorld(dir);
   Daemon first(config);
   std::string err;
   EXPECT_EQ(Daemon::RunToExit(config, err), 2);
