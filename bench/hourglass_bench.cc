@@ -50,12 +50,13 @@
 #include <utility>
 #include <vector>
 
-#include "bench/latency_histogram.h"
+#include "io/latency_histogram.h"
 
 namespace hourglass::bench {
 namespace {
 
 namespace asio = boost::asio;
+using io::LatencyHistogram;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;

@@ -9,6 +9,8 @@
 #include <optional>
 #include <unordered_set>
 
+#include "io/latency_histogram.h"
+
 namespace hourglass::io {
 namespace {
 
@@ -39,6 +41,9 @@ struct Worker {
   const std::function<uint64_t()>* acked_seq = nullptr;
   std::unordered_set<Connection*> connections;  // this worker's thread only
   std::unordered_set<Connection*> waiting;      // blocked on the journal; this thread only
+  // How long answers were held back for the journal, in nanoseconds: from the
+  // request's handling to the answer being handed to the socket. This thread only.
+  LatencyHistogram journal_hold_ns;
   std::optional<asio::steady_timer> grace_timer;
   bool stopping = false;
   std::thread thread;
@@ -171,7 +176,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       const size_t answer_at = out_.size();
       HandleResult r = worker_.handler->Handle(line, out_);
-      if (r.wait_seq != 0) gates_.push_back({answer_at, r.wait_seq});
+      if (r.wait_seq != 0) gates_.push_back({answer_at, r.wait_seq, Now()});
       if (r.stream) stream_ = std::move(r.stream);
     }
     std::memmove(in_.data(), in_.data() + start, in_len_ - start);
@@ -191,9 +196,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (gates_.empty() || !*worker_.acked_seq) return out_.size();
     const uint64_t acked = (*worker_.acked_seq)();
     size_t passed = 0;
-    while (passed < gates_.size() && gates_[passed].second <= acked) ++passed;
+    if (gates_.front().seq <= acked) {
+      const uint64_t now = Now();
+      while (passed < gates_.size() && gates_[passed].seq <= acked) {
+        worker_.journal_hold_ns.Record(now - gates_[passed].since_ns);
+        ++passed;
+      }
+    }
     gates_.erase(gates_.begin(), gates_.begin() + static_cast<long>(passed));
-    return gates_.empty() ? out_.size() : gates_.front().first;
+    return gates_.empty() ? out_.size() : gates_.front().at;
   }
 
   void Flush() {
@@ -207,7 +218,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     writing_buf_.assign(out_, 0, sendable);
     out_.erase(0, sendable);
-    for (auto& gate : gates_) gate.first -= sendable;
+    for (Gate& gate : gates_) gate.at -= sendable;
     writing_ = true;
     asio::async_write(
         socket_, asio::buffer(writing_buf_),
@@ -233,8 +244,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t in_len_ = 0;
   std::string out_;          // answers not yet handed to the socket
   std::string writing_buf_;  // answers being written
-  // (offset in out_ of an answer, journal seq it waits for), in order.
-  std::vector<std::pair<size_t, uint64_t>> gates_;
+  // An answer that waits for the journal; later answers wait behind it.
+  struct Gate {
+    size_t at = 0;          // offset of the answer in out_
+    uint64_t seq = 0;       // journal seq it waits for
+    uint64_t since_ns = 0;  // when it was produced (steady clock)
+  };
+  static uint64_t Now() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  }
+  std::vector<Gate> gates_;                              // in answer order
   std::unique_ptr<Stream> stream_;                       // set once the connection subscribed
   std::chrono::steady_clock::time_point last_progress_;  // last read or write done
   bool reading_ = false;
@@ -325,6 +346,12 @@ Server::Server(const ServerOptions& options, const HandlerFactory& make_handler)
 Server::~Server() { Stop(0); }
 
 uint16_t Server::port() const { return impl_->acceptor->local_endpoint().port(); }
+
+LatencyHistogram Server::JournalHold() const {
+  LatencyHistogram all;
+  for (const auto& w : impl_->workers) all.Merge(w->journal_hold_ns);
+  return all;
+}
 
 void Server::NotifyDurable() {
   for (auto& w : impl_->workers) {

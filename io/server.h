@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "io/latency_histogram.h"
 #include "io/line_handler.h"
 
 namespace hourglass::io {
@@ -64,6 +65,11 @@ class Server {
   void Stop(int grace_ms = 5000);
 
   uint16_t port() const;
+
+  // How long answers waited for the journal (nanoseconds, one value per
+  // answer that carried a change): the latency the sync mode adds, measured
+  // inside the daemon. Call after Stop().
+  LatencyHistogram JournalHold() const;
 
   // The journal acknowledged more: send the answers that waited for it and
   // feed caught-up streams. Any thread.

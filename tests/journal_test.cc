@@ -68,6 +68,51 @@ class JournalTest : public ::testing::Test {
   fs::path config_;
 };
 
+// The daemon's own measure of the latency the journal adds: every answer that
+// carried a change is counted, and with sync=always each waited at least the
+// (injected) write delay, while with sync=none none waited for it.
+double LoggedHoldUs(const std::string& log, const std::string& what, int64_t& count) {
+  const auto at = log.find("answers waited for the journal");
+  if (at == std::string::npos) return -1;
+  const auto line_start = log.rfind('\n', at) + 1;
+  count = std::stoll(log.substr(log.find("journal: ", line_start) + 9));
+  const auto q = log.find(what + " ", at);
+  return std::stod(log.substr(q + what.size() + 1));
+}
+
+TEST_F(JournalTest, DaemonMeasuresHowLongAnswersWaitedForTheJournal) {
+  for (const std::string sync : {"always", "none"}) {
+    TempDir dir;
+    dir.Write("stores.csv", kStores);
+    dir.Write("stock.csv", kStock);
+    const auto config =
+        dir.Write("h.toml",
+                  "[data]\nstores = \"stores.csv\"\nstock = \"stock.csv\"\ndir = \"var\"\n"
+                  "[journal]\nsync = \"" +
+                      sync + "\"\n");
+    ::setenv("HOURGLASS_FAULT_JOURNAL_DELAY_MS", "40", 1);
+    Daemon d(config);
+    ::unsetenv("HOURGLASS_FAULT_JOURNAL_DELAY_MS");
+    Client c(d.port());
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(c.Call(Reserve("W-" + std::to_string(i), "H", 1)).Flag("found"));
+    }
+    ASSERT_TRUE(c.Call(Op("commit", "W-0")).ok());
+    ASSERT_TRUE(c.Call(R"({"op":"ping"})").ok());  // no change: not counted
+    ASSERT_EQ(d.Stop(SIGTERM), 0);
+    int64_t count = 0;
+    const double p50 = LoggedHoldUs(d.Stderr(), "p50", count);
+    const double max = LoggedHoldUs(d.Stderr(), "max", count);
+    ASSERT_GE(p50, 0) << d.Stderr();
+    EXPECT_EQ(count, 6) << sync << ": " << d.Stderr();
+    if (sync == "always") {
+      EXPECT_GE(p50, 40000) << d.Stderr();
+    } else {
+      EXPECT_LT(max, 40000) << d.Stderr();
+    }
+  }
+}
+
 TEST_F(JournalTest, RestartAfterKillKeepsEveryConfirmedChange) {
   {
     Daemon d(config_);

@@ -1,4 +1,4 @@
-#include "bench/latency_histogram.h"
+#include "io/latency_histogram.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-namespace hourglass::bench {
+namespace hourglass::io {
 namespace {
 
 TEST(LatencyHistogram, BucketsTileTheRangeWithinOnePercent) {
@@ -82,4 +82,4 @@ TEST(LatencyHistogram, HugeValuesStayExactInMax) {
 }
 
 }  // namespace
-}  // namespace hourglass::bench
+}  // namespace hourglass::io

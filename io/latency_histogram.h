@@ -1,5 +1,6 @@
 // LatencyHistogram: a log-bucketed histogram of non-negative integer values (hourglass-bench
-// records nanoseconds), laid out like HdrHistogram with 7 bits kept below the leading one:
+// and the server record nanoseconds), laid out like HdrHistogram with 7 bits kept below the leading
+// one:
 //   * values below 256 each have their own bucket (exact);
 //   * every power of two [2^k, 2^(k+1)) above is split into 128 equal sub-buckets, so a bucket is
 //     at most 1/128 of its lowest value wide.
@@ -10,9 +11,9 @@
 // max and sum stay exact for every value.
 //
 // Fixed size (4,353 counters, 34 KiB), no allocation, O(1) Record. Not thread-safe: give each
-// connection its own and Merge them when the run is over.
-#ifndef HOURGLASS_BENCH_LATENCY_HISTOGRAM_H_
-#define HOURGLASS_BENCH_LATENCY_HISTOGRAM_H_
+// connection (or I/O thread) its own and Merge them when the run is over.
+#ifndef HOURGLASS_IO_LATENCY_HISTOGRAM_H_
+#define HOURGLASS_IO_LATENCY_HISTOGRAM_H_
 
 #include <algorithm>
 #include <array>
@@ -22,7 +23,7 @@
 #include <cstdint>
 #include <limits>
 
-namespace hourglass::bench {
+namespace hourglass::io {
 
 class LatencyHistogram {
  public:
@@ -93,6 +94,6 @@ class LatencyHistogram {
   uint64_t max_ = 0;
 };
 
-}  // namespace hourglass::bench
+}  // namespace hourglass::io
 
-#endif  // HOURGLASS_BENCH_LATENCY_HISTOGRAM_H_
+#endif  // HOURGLASS_IO_LATENCY_HISTOGRAM_H_
