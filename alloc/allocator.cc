@@ -2,15 +2,50 @@
 
 #include <algorithm>
 
+#include "alloc/local_time.h"
+
 namespace hourglass::alloc {
+
+const char* ModeName(FulfilMode mode) {
+  switch (mode) {
+    case FulfilMode::kDelivery:
+      return "delivery";
+    case FulfilMode::kPickup:
+      return "pickup";
+    case FulfilMode::kShip:
+      return "ship";
+  }
+  return "unknown";
+}
+
+namespace {
+
+RoutingRules CoreRules(geo::EtaModel eta, RouteDefaults defaults) {
+  RoutingRules rules;
+  rules.eta = eta;
+  rules.promise_min = defaults.promise_min;
+  rules.reservation_ttl_s = defaults.reservation_ttl_s;
+  return rules;
+}
+
+}  // namespace
+
+Allocator::Allocator(Inventory& inventory, RoutingRules rules, int64_t finished_retention_ms,
+                     EventLog* log)
+    : inventory_(inventory),
+      router_(inventory.stores, inventory.index),
+      rules_(std::move(rules)),
+      log_(log),
+      book_(inventory.stock, finished_retention_ms, log) {
+  for (uint32_t i = 0; i < inventory.stores.size(); ++i) {
+    if (inventory.stores[StoreIdx{i}].kind == SiteKind::kWarehouse)
+      warehouses_.push_back(StoreIdx{i});
+  }
+}
 
 Allocator::Allocator(Inventory& inventory, geo::EtaModel eta, RouteDefaults defaults,
                      int64_t finished_retention_ms, EventLog* log)
-    : inventory_(inventory),
-      router_(inventory.stores, inventory.index, eta),
-      defaults_(defaults),
-      log_(log),
-      book_(inventory.stock, finished_retention_ms, log) {}
+    : Allocator(inventory, CoreRules(eta, defaults), finished_retention_ms, log) {}
 
 Allocator::StockSetResult Allocator::SetStock(StoreIdx store, std::string_view sku, int32_t on_hand,
                                               uint64_t as_of_seq, Now now) {
@@ -72,7 +107,8 @@ void Allocator::Replay(const StockSetEvent& event) {
   inventory_.stock.Set(event.store, inventory_.skus.Intern(event.sku), event.on_hand);
 }
 
-bool Allocator::NormalizeItems(const RouteRequest& request, AllocScratch& scratch) const {
+bool Allocator::NormalizeItems(const RouteRequest& request, const RoutingRules& rules,
+                               AllocScratch& scratch) const {
   auto& lines = scratch.lines;
   lines.clear();
   for (const OrderItem& item : request.items) {
@@ -103,66 +139,282 @@ bool Allocator::NormalizeItems(const RouteRequest& request, AllocScratch& scratc
     return ra != rb ? ra < rb : a.line.sku < b.line.sku;
   });
   scratch.plain.clear();
-  for (const NamedLine& l : lines) scratch.plain.push_back(l.line);
+  scratch.line_keep.clear();
+  for (const NamedLine& l : lines) {
+    scratch.plain.push_back(l.line);
+    if (!rules.safety_stock.sku_prefixes.empty()) {
+      scratch.line_keep.push_back(rules.safety_stock.ForSku(l.sku));
+    }
+  }
   return true;
 }
 
+void Allocator::KeepServable(const RoutingRules& rules, const RouteRequest& request,
+                             AllocScratch& scratch) const {
+  const Objective& w = rules.objective;
+  const bool scored = w.configured();
+  // Without a score, a preference or a report, the first store that has
+  // everything is the answer: stop probing there.
+  const bool first_only = !scored && request.prefer_store.empty() && !request.explain &&
+                          !(request.mode == FulfilMode::kPickup && request.pickup_store.empty());
+  auto& servable = scratch.servable;
+  servable.clear();
+  std::vector<Candidate>& rejected = scratch.route.rejected;
+  for (Candidate c : scratch.route.candidates) {
+    const KeepBack keep{scratch.line_keep, c.keep_back};
+    const int32_t spare = scored ? inventory_.stock.Spare(c.store, scratch.plain, keep)
+                                 : (inventory_.stock.Covers(c.store, scratch.plain, keep) ? 0 : -1);
+    if (spare < 0) {
+      if (request.explain) {
+        c.reject = Reject::kMissing;
+        rejected.push_back(c);
+      }
+      continue;
+    }
+    if (scored) {
+      c.score.eta = w.eta * c.eta_min;
+      c.score.distance = w.distance * c.distance_km;
+      c.score.depth = w.depth / (1.0 + spare);
+      c.score.tier = inventory_.stores[c.store].tier == StoreTier::kFranchise ? w.franchise : 0;
+    }
+    servable.push_back(c);
+    if (first_only) break;
+  }
+  if (scored) {
+    // Stable: equal scores keep the default order.
+    std::stable_sort(servable.begin(), servable.end(), [](const Candidate& a, const Candidate& b) {
+      return a.score.total() < b.score.total();
+    });
+  }
+}
+
+void Allocator::ApplyPreference(const RouteRequest& request, const RankContext& ctx,
+                                AllocScratch& scratch) const {
+  RouteResult& result = scratch.result;
+  const auto preferred = inventory_.stores.Find(request.prefer_store);
+  result.bound = BoundOutcome::kNotChosen;
+  auto& servable = scratch.servable;
+  const auto it = std::find_if(servable.begin(), servable.end(),
+                               [&](const Candidate& c) { return c.store == *preferred; });
+  if (it == servable.end()) {
+    // Say why: judged on its own, or it lacks an item.
+    const Candidate c =
+        router_.Judge(*preferred, request.at, ctx, request.mode == FulfilMode::kPickup);
+    result.bound_reject = c.reject != Reject::kNone ? c.reject : Reject::kMissing;
+    return;
+  }
+  double best_eta = servable.front().eta_min;
+  for (const Candidate& c : servable) best_eta = std::min(best_eta, c.eta_min);
+  if (it->eta_min > best_eta + ctx.rules->bound_store_slack_min) return;
+  std::rotate(servable.begin(), it, it + 1);
+  result.bound = BoundOutcome::kChosen;
+}
+
+void Allocator::Explain(const std::vector<Candidate>& rejected, AllocScratch& scratch) const {
+  auto& out = scratch.result.explain;
+  out.clear();
+  for (const Candidate& c : scratch.servable) {
+    ExplainEntry e;
+    e.candidate = c;
+    e.eligible = true;
+    out.push_back(e);
+  }
+  for (const Candidate& c : rejected) {
+    ExplainEntry e;
+    e.candidate = c;
+    if (c.reject == Reject::kMissing) {
+      for (size_t i = 0; i < scratch.lines.size(); ++i) {
+        const StockLevel level = inventory_.stock.Level(c.store, scratch.lines[i].line.sku);
+        const int32_t usable = level.available() - KeepBack{scratch.line_keep, c.keep_back}.For(i);
+        if (usable < scratch.lines[i].line.qty) {
+          e.missing_sku = scratch.lines[i].sku;
+          e.missing_qty = scratch.lines[i].line.qty - std::max(usable, 0);
+          break;
+        }
+      }
+    }
+    out.push_back(e);
+  }
+}
+
+void Allocator::Ship(AllocScratch& scratch) const {
+  auto& candidates = scratch.route.candidates;
+  candidates.clear();
+  for (StoreIdx w : warehouses_) {
+    const Store& site = inventory_.stores[w];
+    Candidate c;
+    c.store = w;
+    c.eta_min = site.ship_days * 1440.0;
+    candidates.push_back(c);
+  }
+  router_.SortDefault(candidates);
+}
+
+void Allocator::FillPlan(const Candidate& c, AllocScratch& scratch) const {
+  Plan& plan = scratch.result.plan;
+  plan.store = c.store;
+  plan.eta_min = c.eta_min;
+  plan.distance_km = c.distance_km;
+  plan.state = OrderState::kHeld;
+  plan.expires_at_ms = 0;
+  plan.seq = 0;
+  if (plan.items.size() < scratch.lines.size()) plan.items.resize(scratch.lines.size());
+  for (size_t i = 0; i < scratch.lines.size(); ++i) {
+    plan.items[i].sku.assign(scratch.lines[i].sku);
+    plan.items[i].qty = scratch.lines[i].line.qty;
+  }
+  plan.item_count = scratch.lines.size();
+}
+
 const RouteResult& Allocator::Route(const RouteRequest& request, Now now, AllocScratch& scratch) {
+  return Decide(rules_.Get(scratch.rules), request, now, scratch);
+}
+
+const RouteResult& Allocator::Quote(const RoutingRules& rules, RouteRequest request, Now now,
+                                    AllocScratch& scratch) {
+  request.reserve = false;
+  return Decide(rules, request, now, scratch);
+}
+
+const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteRequest& request,
+                                     Now now, AllocScratch& scratch) {
   RouteResult& result = scratch.result;
   result.found = false;
   result.reason = NoRouteReason::kNone;
   result.unknown_sku = {};
   result.reserved = false;
   result.already = false;
+  result.rules_version = rules.version;
+  result.mode = request.mode;
+  result.bound = BoundOutcome::kNotAsked;
+  result.bound_reject = Reject::kNone;
+  result.options.clear();
+  result.explain.clear();
 
   // A retried reservation answers with the plan it already holds, even if
   // that store could not take the order again now.
   if (request.reserve && book_.FindActive(request.order, result.plan)) {
     result.found = result.reserved = result.already = true;
+    if (inventory_.stores[result.plan.store].kind == SiteKind::kWarehouse) {
+      result.mode = FulfilMode::kShip;
+    }
     return result;
   }
-  if (!NormalizeItems(request, scratch)) {
+  if (!NormalizeItems(request, rules, scratch)) {
     result.reason = NoRouteReason::kUnknownSku;
     return result;
   }
-  const double within_min = request.within_min > 0 ? request.within_min : defaults_.promise_min;
-  result.reason = router_.Rank(request.at, within_min, scratch.route);
+  RankContext ctx;
+  ctx.rules = &rules;
+  ctx.minute_of_day = MinuteOfDay(request.at_wall_ms != 0 ? request.at_wall_ms : now.wall_ms,
+                                  UtcOffset{rules.utc_offset_min});
+  ctx.within_min = request.within_min > 0 ? request.within_min : rules.promise_min;
+  ctx.dealer = request.dealer;
+  ctx.keep_rejected = request.explain;
+  if (!request.prefer_store.empty() && !inventory_.stores.Find(request.prefer_store)) {
+    result.reason = NoRouteReason::kUnknownStore;
+    return result;
+  }
+
+  auto& route = scratch.route;
+  bool pickup_options = false;
+  switch (request.mode) {
+    case FulfilMode::kDelivery:
+      result.reason = router_.Rank(request.at, ctx, route);
+      break;
+    case FulfilMode::kPickup:
+      if (request.pickup_store.empty()) {
+        router_.Nearby(request.at, rules.pickup_search_km, ctx, route);
+        pickup_options = true;
+        result.reason =
+            route.candidates.empty() ? NoRouteReason::kNoStoreInRange : NoRouteReason::kNone;
+      } else {
+        const auto store = inventory_.stores.Find(request.pickup_store);
+        if (!store || inventory_.stores[*store].kind != SiteKind::kStore) {
+          result.reason = NoRouteReason::kUnknownStore;
+          return result;
+        }
+        route.candidates.clear();
+        route.rejected.clear();
+        const Candidate c = router_.Judge(*store, request.at, ctx, /*pickup=*/true);
+        if (c.reject == Reject::kNone) {
+          route.candidates.push_back(c);
+        } else if (request.explain) {
+          route.rejected.push_back(c);
+        }
+        result.reason =
+            route.candidates.empty() ? NoRouteReason::kUnavailable : NoRouteReason::kNone;
+      }
+      break;
+    case FulfilMode::kShip:
+      route.rejected.clear();
+      Ship(scratch);
+      result.reason = route.candidates.empty() ? NoRouteReason::kNoWarehouse : NoRouteReason::kNone;
+      break;
+  }
+
+  // The core's fast path: with nothing to compare, the reservation itself
+  // probes the candidates in rank order (one lock per store tried).
+  const bool direct = request.reserve && !rules.objective.configured() &&
+                      request.prefer_store.empty() && !request.explain && !pickup_options &&
+                      !request.fallback_ship;
+  auto& servable = scratch.servable;
+  if (result.reason == NoRouteReason::kNone) {
+    if (direct) {
+      servable.swap(route.candidates);
+    } else {
+      KeepServable(rules, request, scratch);
+    }
+    if (!request.prefer_store.empty()) ApplyPreference(request, ctx, scratch);
+    if (pickup_options) {
+      const size_t k = std::min(servable.size(), static_cast<size_t>(rules.pickup_options));
+      result.options.assign(servable.begin(), servable.begin() + static_cast<long>(k));
+    }
+  } else {
+    servable.clear();
+  }
+  if (request.explain) Explain(route.rejected, scratch);
+  if (result.reason == NoRouteReason::kNone && servable.empty()) {
+    result.reason = NoRouteReason::kOutOfStock;
+  }
+  // Delivery opted in to a warehouse when no store can.
+  if (result.reason != NoRouteReason::kNone && request.mode == FulfilMode::kDelivery &&
+      request.fallback_ship && !warehouses_.empty()) {
+    result.mode = FulfilMode::kShip;
+    Ship(scratch);
+    servable.clear();
+    for (const Candidate& c : route.candidates) {
+      if (direct ||
+          inventory_.stock.Covers(c.store, scratch.plain, KeepBack{scratch.line_keep, 0})) {
+        servable.push_back(c);
+      }
+    }
+    result.reason = servable.empty() ? NoRouteReason::kOutOfStock : NoRouteReason::kNone;
+  }
   if (result.reason != NoRouteReason::kNone) return result;
 
-  const auto& candidates = scratch.route.candidates;
   if (request.reserve) {
-    const int64_t ttl_s = request.ttl_s > 0 ? request.ttl_s : defaults_.reservation_ttl_s;
-    switch (book_.Hold(request.order, candidates, scratch.lines, now, ttl_s * 1000, result.plan)) {
+    const int64_t ttl_s = request.ttl_s > 0 ? request.ttl_s : rules.reservation_ttl_s;
+    switch (book_.Hold(request.order, servable, scratch.lines, now, ttl_s * 1000, result.plan,
+                       scratch.line_keep)) {
       case ReservationBook::HoldStatus::kAlready:
         result.already = true;
         [[fallthrough]];
       case ReservationBook::HoldStatus::kHeld:
         result.found = result.reserved = true;
+        // The preferred store lost a race for the last unit: say so.
+        if (result.bound == BoundOutcome::kChosen && result.plan.store != servable.front().store) {
+          result.bound = BoundOutcome::kNotChosen;
+          result.bound_reject = Reject::kMissing;
+        }
         return result;
       case ReservationBook::HoldStatus::kNoStock:
         result.reason = NoRouteReason::kOutOfStock;
         return result;
     }
   }
-  for (const Candidate& c : candidates) {
-    if (!inventory_.stock.Covers(c.store, scratch.plain)) continue;
-    Plan& plan = result.plan;
-    plan.store = c.store;
-    plan.eta_min = c.eta_min;
-    plan.distance_km = c.distance_km;
-    plan.state = OrderState::kHeld;
-    plan.expires_at_ms = 0;
-    plan.seq = 0;
-    if (plan.items.size() < scratch.lines.size()) plan.items.resize(scratch.lines.size());
-    for (size_t i = 0; i < scratch.lines.size(); ++i) {
-      plan.items[i].sku.assign(scratch.lines[i].sku);
-      plan.items[i].qty = scratch.lines[i].line.qty;
-    }
-    plan.item_count = scratch.lines.size();
-    result.found = true;
-    return result;
-  }
-  result.reason = NoRouteReason::kOutOfStock;
+  FillPlan(servable.front(), scratch);
+  result.found = true;
   return result;
 }
 

@@ -15,16 +15,25 @@
 #include "alloc/inventory.h"
 #include "alloc/reservation_book.h"
 #include "alloc/router.h"
+#include "alloc/routing_rules.h"
 #include "alloc/state_image.h"
 #include "geo/eta.h"
 
 namespace hourglass::alloc {
 
-// The [rules] defaults a request falls back on.
+// The [rules] defaults a request falls back on (the simple form of RoutingRules).
 struct RouteDefaults {
   double promise_min = 60;
   int64_t reservation_ttl_s = 900;
 };
+
+// How the customer gets the order.
+enum class FulfilMode : uint8_t {
+  kDelivery,  // a courier from the best store within the promise
+  kPickup,    // the customer collects it at a store
+  kShip,      // a warehouse ships it (standard promise, days)
+};
+const char* ModeName(FulfilMode mode);
 
 // One requested line, as the client wrote it.
 struct OrderItem {
@@ -39,6 +48,24 @@ struct RouteRequest {
   bool reserve = false;
   int64_t ttl_s = 0;      // 0: the rules' reservation_ttl_s
   double within_min = 0;  // 0: the rules' promise_min
+  FulfilMode mode = FulfilMode::kDelivery;
+  std::string_view pickup_store;  // kPickup: collect here ("" : the nearest options)
+  std::string_view prefer_store;  // the customer's own store / guide's store
+  std::string_view dealer;        // the order's dealer, for dealer scope
+  bool fallback_ship = false;     // kDelivery: ship from a warehouse if no store can
+  int64_t at_wall_ms = 0;         // a scheduled slot (Unix ms); 0: now
+  bool explain = false;           // report every candidate looked at
+};
+
+// Whether a prefer_store was honoured.
+enum class BoundOutcome : uint8_t { kNotAsked, kChosen, kNotChosen };
+
+// One store looked at, for explain.
+struct ExplainEntry {
+  Candidate candidate;
+  bool eligible = false;         // could serve the order (the chosen one is first)
+  std::string_view missing_sku;  // with Reject::kMissing: the first short line
+  int32_t missing_qty = 0;       // units short of it
 };
 
 struct RouteResult {
@@ -48,6 +75,12 @@ struct RouteResult {
   bool reserved = false;         // the plan's units are held for the order
   bool already = false;          // a retry: the order was already active
   Plan plan;
+  uint64_t rules_version = 0;               // the rules that made the decision
+  FulfilMode mode = FulfilMode::kDelivery;  // how it is fulfilled (kShip after a fallback)
+  BoundOutcome bound = BoundOutcome::kNotAsked;
+  Reject bound_reject = Reject::kNone;  // kNotChosen: why ("none": slower than the slack)
+  std::vector<Candidate> options;       // pickup by location: the best few, best first
+  std::vector<ExplainEntry> explain;    // with explain
 };
 
 // Per-thread buffers, so a decision allocates nothing once warm.
@@ -55,17 +88,32 @@ struct AllocScratch {
   RouteScratch route;
   std::vector<NamedLine> lines;
   std::vector<Line> plain;
+  std::vector<int32_t> line_keep;             // safety stock per line
+  std::vector<Candidate> servable;            // candidates that have every item
+  std::shared_ptr<const RoutingRules> rules;  // this thread's copy (see RulesHolder)
   RouteResult result;
 };
 
 class Allocator {
  public:
   // `log` (may be null) hears of every change; it must outlive the allocator.
+  Allocator(Inventory& inventory, RoutingRules rules, int64_t finished_retention_ms,
+            EventLog* log = nullptr);
+  // The core's rules only: one courier model and the defaults.
   Allocator(Inventory& inventory, geo::EtaModel eta, RouteDefaults defaults,
             int64_t finished_retention_ms, EventLog* log = nullptr);
 
+  // Swaps in new rules (a reload): requests from now on see them whole.
+  // Returns their version.
+  uint64_t PublishRules(RoutingRules rules) { return rules_.Publish(std::move(rules)); }
+  std::shared_ptr<const RoutingRules> rules() const { return rules_.Current(); }
+
   // Fills scratch.result. Never fails: the protocol layer validated the request.
   const RouteResult& Route(const RouteRequest& request, Now now, AllocScratch& scratch);
+  // The decision under `rules` (not necessarily those in force), holding
+  // nothing: reload dry runs compare old and new rules with it.
+  const RouteResult& Quote(const RoutingRules& rules, RouteRequest request, Now now,
+                           AllocScratch& scratch);
 
   FinishResult Commit(std::string_view order, Now now) { return book_.Commit(order, now); }
   FinishResult Release(std::string_view order, Now now) { return book_.Release(order, now); }
@@ -92,16 +140,28 @@ class Allocator {
 
   Inventory& inventory() { return inventory_; }
   const ReservationBook& book() const { return book_; }
-  const RouteDefaults& defaults() const { return defaults_; }
 
  private:
   // Interns and merges the request's items (a SKU listed twice counts once,
   // with the quantities added). False when a SKU is unknown.
-  bool NormalizeItems(const RouteRequest& request, AllocScratch& scratch) const;
+  const RouteResult& Decide(const RoutingRules& rules, const RouteRequest& request, Now now,
+                            AllocScratch& scratch);
+  bool NormalizeItems(const RouteRequest& request, const RoutingRules& rules,
+                      AllocScratch& scratch) const;
+  // The candidates in scratch.route.candidates that have every item, in the
+  // order the rules rank them; the rest go to explain.
+  void KeepServable(const RoutingRules& rules, const RouteRequest& request,
+                    AllocScratch& scratch) const;
+  void Explain(const std::vector<Candidate>& rejected, AllocScratch& scratch) const;
+  void Ship(AllocScratch& scratch) const;
+  void ApplyPreference(const RouteRequest& request, const RankContext& ctx,
+                       AllocScratch& scratch) const;
+  void FillPlan(const Candidate& c, AllocScratch& scratch) const;
 
   Inventory& inventory_;
   Router router_;
-  RouteDefaults defaults_;
+  RulesHolder rules_;
+  std::vector<StoreIdx> warehouses_;
   EventLog* const log_;
   ReservationBook book_;
 };

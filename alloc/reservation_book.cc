@@ -80,7 +80,8 @@ bool ReservationBook::FindActive(std::string_view order, Plan& out) const {
 ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
                                                   std::span<const Candidate> candidates,
                                                   std::span<const NamedLine> lines, Now now,
-                                                  int64_t ttl_ms, Plan& out) {
+                                                  int64_t ttl_ms, Plan& out,
+                                                  std::span<const int32_t> line_keep) {
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
   auto it = shard.orders.find(order);
@@ -103,8 +104,10 @@ ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
     r.state = OrderState::kHeld;
     r.expires_at_ms = now.mono_ms + ttl_ms;
     r.expires_at_wall_ms = now.wall_ms + ttl_ms;
-    if (!stock_.TryHold(c.store, r.lines,
-                        [&] { return r.seq = Log(EventType::kReserved, order, r, now.wall_ms); })) {
+    if (!stock_.TryHold(
+            c.store, r.lines,
+            [&] { return r.seq = Log(EventType::kReserved, order, r, now.wall_ms); },
+            KeepBack{line_keep, c.keep_back})) {
       continue;
     }
     CopyPlan(r, out);

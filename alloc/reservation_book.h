@@ -93,8 +93,10 @@ class ReservationBook {
   enum class HoldStatus { kHeld, kAlready, kNoStock };
   // Holds `lines` at the first candidate (in the given order) that has them
   // all. kAlready: the order was already active; `out` is its existing plan.
+  // Each candidate keeps back max(its keep_back, line_keep[i]) of line i.
   HoldStatus Hold(std::string_view order, std::span<const Candidate> candidates,
-                  std::span<const NamedLine> lines, Now now, int64_t ttl_ms, Plan& out);
+                  std::span<const NamedLine> lines, Now now, int64_t ttl_ms, Plan& out,
+                  std::span<const int32_t> line_keep = {});
 
   FinishResult Commit(std::string_view order, Now now);
   FinishResult Release(std::string_view order, Now now);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "geo/distance.h"
+
 namespace hourglass::alloc {
 
 const char* ReasonName(NoRouteReason reason) {
@@ -16,39 +18,154 @@ const char* ReasonName(NoRouteReason reason) {
       return "out_of_stock";
     case NoRouteReason::kUnknownSku:
       return "unknown_sku";
+    case NoRouteReason::kUnknownStore:
+      return "unknown_store";
+    case NoRouteReason::kNoWarehouse:
+      return "no_warehouse";
+    case NoRouteReason::kUnavailable:
+      return "stores_unavailable";
   }
   return "unknown";
 }
 
-Router::Router(const StoreSet& stores, const geo::StoreIndex& index, geo::EtaModel eta)
-    : stores_(stores), index_(index), eta_(eta) {
-  for (const Store& s : stores_.all()) max_radius_km_ = std::max(max_radius_km_, s.radius_km);
+const char* RejectName(Reject reject) {
+  switch (reject) {
+    case Reject::kNone:
+      return "none";
+    case Reject::kOutOfZone:
+      return "out_of_zone";
+    case Reject::kPaused:
+      return "paused";
+    case Reject::kClosed:
+      return "closed";
+    case Reject::kDealerScope:
+      return "dealer_scope";
+    case Reject::kBeyondPromise:
+      return "beyond_promise";
+    case Reject::kAtCapacity:
+      return "at_capacity";
+    case Reject::kMissing:
+      return "missing";
+  }
+  return "unknown";
 }
 
-NoRouteReason Router::Rank(geo::LatLon at, double within_min, RouteScratch& scratch) const {
+Router::Router(const StoreSet& stores, const geo::StoreIndex& index)
+    : stores_(stores), index_(index) {
+  for (const Store& s : stores_.all()) {
+    if (s.kind == SiteKind::kStore) max_reach_km_ = std::max(max_reach_km_, s.ReachKm());
+  }
+}
+
+Reject Router::Availability(const Store& store, const RankContext& ctx) const {
+  if (store.paused) return Reject::kPaused;
+  if (ctx.rules->dealer_scope && !ctx.dealer.empty() && store.dealer != ctx.dealer) {
+    return Reject::kDealerScope;
+  }
+  if (!store.hours.OpenAt(ctx.minute_of_day)) return Reject::kClosed;
+  return Reject::kNone;
+}
+
+NoRouteReason Router::Rank(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch) const {
   scratch.nearby.clear();
   scratch.candidates.clear();
-  // No store delivers beyond its own radius, so the largest radius bounds the search.
-  index_.Within(at, max_radius_km_, scratch.nearby);
+  scratch.rejected.clear();
+  // No store delivers beyond its own reach, so the largest reach bounds the search.
+  index_.Within(at, max_reach_km_, scratch.nearby);
   bool in_range = false;
+  bool in_time = false;
   for (const geo::NearbyStore& n : scratch.nearby) {
     const Store& store = stores_[StoreIdx{n.store}];
-    if (n.distance_km > store.radius_km) continue;
-    in_range = true;
-    const double eta_min = eta_.EtaMin(store.prep_min, n.distance_km);
-    if (eta_min > within_min) continue;
-    scratch.candidates.push_back({StoreIdx{n.store}, eta_min, n.distance_km});
+    if (store.kind != SiteKind::kStore) continue;
+    Candidate c;
+    c.store = StoreIdx{n.store};
+    c.distance_km = n.distance_km;
+    if (!store.Delivers(at, n.distance_km)) {
+      c.reject = Reject::kOutOfZone;
+    } else {
+      in_range = true;
+      c.eta_min = ctx.rules->EtaFor(store, ctx.minute_of_day).EtaMin(store.prep_min, c.distance_km);
+      if (c.eta_min > ctx.within_min) {
+        c.reject = Reject::kBeyondPromise;
+      } else {
+        in_time = true;
+        c.reject = Availability(store, ctx);
+      }
+    }
+    if (c.reject == Reject::kNone) {
+      c.keep_back = ctx.rules->safety_stock.ForTier(store.tier);
+      scratch.candidates.push_back(c);
+    } else if (ctx.keep_rejected) {
+      scratch.rejected.push_back(c);
+    }
   }
-  if (scratch.candidates.empty()) {
-    return in_range ? NoRouteReason::kBeyondPromise : NoRouteReason::kNoStoreInRange;
+  SortDefault(scratch.candidates);
+  SortDefault(scratch.rejected);
+  if (!scratch.candidates.empty()) return NoRouteReason::kNone;
+  if (!in_range) return NoRouteReason::kNoStoreInRange;
+  if (!in_time) return NoRouteReason::kBeyondPromise;
+  return NoRouteReason::kUnavailable;
+}
+
+void Router::Nearby(geo::LatLon at, double reach_km, const RankContext& ctx,
+                    RouteScratch& scratch) const {
+  scratch.nearby.clear();
+  scratch.candidates.clear();
+  scratch.rejected.clear();
+  index_.Within(at, reach_km, scratch.nearby);
+  for (const geo::NearbyStore& n : scratch.nearby) {
+    if (stores_[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
+    Candidate c = Judge(StoreIdx{n.store}, at, ctx, /*pickup=*/true);
+    if (c.reject == Reject::kNone) {
+      scratch.candidates.push_back(c);
+    } else if (ctx.keep_rejected) {
+      scratch.rejected.push_back(c);
+    }
   }
-  std::sort(scratch.candidates.begin(), scratch.candidates.end(),
-            [this](const Candidate& a, const Candidate& b) {
-              if (a.eta_min != b.eta_min) return a.eta_min < b.eta_min;
-              if (a.distance_km != b.distance_km) return a.distance_km < b.distance_km;
-              return stores_[a.store].id < stores_[b.store].id;
-            });
-  return NoRouteReason::kNone;
+  // Pickup by location: the nearest store first, then the one ready first.
+  const auto by_distance = [this](const Candidate& a, const Candidate& b) {
+    if (a.distance_km != b.distance_km) return a.distance_km < b.distance_km;
+    if (a.eta_min != b.eta_min) return a.eta_min < b.eta_min;
+    return stores_[a.store].id < stores_[b.store].id;
+  };
+  std::sort(scratch.candidates.begin(), scratch.candidates.end(), by_distance);
+  std::sort(scratch.rejected.begin(), scratch.rejected.end(), by_distance);
+}
+
+Candidate Router::Judge(StoreIdx idx, geo::LatLon at, const RankContext& ctx, bool pickup) const {
+  const Store& store = stores_[idx];
+  Candidate c;
+  c.store = idx;
+  c.distance_km = geo::HaversineKm(store.at, at);
+  c.keep_back = ctx.rules->safety_stock.ForTier(store.tier);
+  if (pickup) {
+    // Ready once the store has opened and picked the order; closed now is no
+    // reason to refuse a pickup.
+    c.eta_min = store.hours.MinutesUntilOpen(ctx.minute_of_day) + store.prep_min;
+    if (store.paused) {
+      c.reject = Reject::kPaused;
+    } else if (ctx.rules->dealer_scope && !ctx.dealer.empty() && store.dealer != ctx.dealer) {
+      c.reject = Reject::kDealerScope;
+    }
+    return c;
+  }
+  c.eta_min = ctx.rules->EtaFor(store, ctx.minute_of_day).EtaMin(store.prep_min, c.distance_km);
+  if (!store.Delivers(at, c.distance_km)) {
+    c.reject = Reject::kOutOfZone;
+  } else if (c.eta_min > ctx.within_min) {
+    c.reject = Reject::kBeyondPromise;
+  } else {
+    c.reject = Availability(store, ctx);
+  }
+  return c;
+}
+
+void Router::SortDefault(std::vector<Candidate>& candidates) const {
+  std::sort(candidates.begin(), candidates.end(), [this](const Candidate& a, const Candidate& b) {
+    if (a.eta_min != b.eta_min) return a.eta_min < b.eta_min;
+    if (a.distance_km != b.distance_km) return a.distance_km < b.distance_km;
+    return stores_[a.store].id < stores_[b.store].id;
+  });
 }
 
 }  // namespace hourglass::alloc

@@ -1,60 +1,113 @@
-// Ranks the stores that can deliver to a point within a promise.
+// Finds the stores that may serve a point, and why the others may not.
 //
-// The pinned default ranking: a store is a candidate iff its distance is
-// within its own radius_km and eta_min = prep_min + distance * detour /
-// speed_kmh * 60 is within the promise; candidates are ordered by ETA, then
-// distance, then store id. Stock is checked by the caller (Allocator), in
-// rank order, so the first store that has every item wins.
+// The pinned default ranking: a store is a candidate iff it delivers to the
+// point (its distance is within its own radius_km, or the point is inside its
+// delivery zone) and eta_min = prep_min + distance * detour / speed_kmh * 60
+// is within the promise; candidates are ordered by ETA, then distance, then
+// store id. The rules add: paused and closed stores, dealer scope, per-city
+// and time-of-day courier speeds. Stock (and capacity) is checked by the
+// caller (Allocator), in rank order.
 //
 // Thread-safety: const after construction; call Rank from any thread, each
 // with its own RouteScratch.
 #ifndef HOURGLASS_ALLOC_ROUTER_H_
 #define HOURGLASS_ALLOC_ROUTER_H_
 
+#include <string_view>
 #include <vector>
 
 #include "alloc/ids.h"
+#include "alloc/routing_rules.h"
 #include "alloc/store_set.h"
-#include "geo/eta.h"
 #include "geo/store_index.h"
 
 namespace hourglass::alloc {
+
+// Why a store that was looked at cannot serve the order. Stable: the wire
+// names come from RejectName().
+enum class Reject : uint8_t {
+  kNone,
+  kOutOfZone,      // the point is outside its radius or zone
+  kPaused,         // paused by ops
+  kClosed,         // outside its opening hours at the order's time
+  kDealerScope,    // another dealer's store, and the rules scope orders by dealer
+  kBeyondPromise,  // it delivers there, but not within the promise
+  kAtCapacity,     // its deliveries this hour reached capacity_per_hour
+  kMissing,        // it lacks an item (or has it only within its safety stock)
+};
+const char* RejectName(Reject reject);
+
+// The weighted parts of a candidate's score (see Objective); total is their sum.
+struct ScoreParts {
+  double eta = 0, distance = 0, depth = 0, load = 0, tier = 0;
+  double total() const { return eta + distance + depth + load + tier; }
+};
 
 struct Candidate {
   StoreIdx store{};
   double eta_min = 0;
   double distance_km = 0;
+  Reject reject = Reject::kNone;
+  int32_t keep_back = 0;  // the store's safety stock per line (its tier's)
+  ScoreParts score;
 };
 
 // Why there is no plan. Stable: the wire names come from ReasonName().
 enum class NoRouteReason {
   kNone,
-  kNoStoreInRange,  // no store's delivery radius covers the point
-  kBeyondPromise,   // stores cover the point, but none within the promise
+  kNoStoreInRange,  // no store delivers to the point
+  kBeyondPromise,   // stores deliver there, but none within the promise
   kOutOfStock,      // stores could deliver in time, none has every item
   kUnknownSku,      // an item names a SKU no store has ever stocked
+  kUnknownStore,    // pickup_store / prefer_store names no store
+  kNoWarehouse,     // ship: no warehouse is configured
+  kUnavailable,     // every store that covers the point is paused, closed or out of scope
 };
 const char* ReasonName(NoRouteReason reason);
+
+// What a ranking depends on besides the point.
+struct RankContext {
+  const RoutingRules* rules = nullptr;
+  int minute_of_day = 0;       // local time of the order (or its `at`)
+  double within_min = 0;       // the promise
+  std::string_view dealer;     // the order's dealer ("" : any)
+  bool keep_rejected = false;  // explain: keep rejected stores in scratch.rejected
+};
 
 // Per-thread buffers, reused so a decision allocates nothing once warm.
 struct RouteScratch {
   std::vector<geo::NearbyStore> nearby;
   std::vector<Candidate> candidates;
+  std::vector<Candidate> rejected;  // with keep_rejected
 };
 
 class Router {
  public:
-  Router(const StoreSet& stores, const geo::StoreIndex& index, geo::EtaModel eta);
+  Router(const StoreSet& stores, const geo::StoreIndex& index);
 
-  // Fills scratch.candidates in rank order. Returns kNone when there is at
-  // least one, else the reason there is none.
-  NoRouteReason Rank(geo::LatLon at, double within_min, RouteScratch& scratch) const;
+  // Fills scratch.candidates in the default rank order. Returns kNone when
+  // there is at least one, else the reason there is none.
+  NoRouteReason Rank(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch) const;
+
+  // Stores within `reach_km` of `at` that take orders now (pickup by
+  // location), nearest first; eta_min is when the order is ready there.
+  void Nearby(geo::LatLon at, double reach_km, const RankContext& ctx, RouteScratch& scratch) const;
+
+  // How a single store stands for an order at `at` (pickup at a named store,
+  // a prefer_store outside the ranked set); eta_min as in Rank, or the ready
+  // time for a pickup.
+  Candidate Judge(StoreIdx store, geo::LatLon at, const RankContext& ctx, bool pickup) const;
+
+  // Orders candidates by ETA, then distance, then store id.
+  void SortDefault(std::vector<Candidate>& candidates) const;
 
  private:
+  // Rejections that do not depend on the point: paused, closed, dealer scope.
+  Reject Availability(const Store& store, const RankContext& ctx) const;
+
   const StoreSet& stores_;
   const geo::StoreIndex& index_;
-  geo::EtaModel eta_;
-  double max_radius_km_ = 0;
+  double max_reach_km_ = 0;
 };
 
 }  // namespace hourglass::alloc

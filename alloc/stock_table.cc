@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 namespace hourglass::alloc {
 
@@ -62,22 +63,37 @@ StockLevel StockTable::Level(StoreIdx store, SkuIdx sku) const {
   return {e->on_hand, e->reserved, true};
 }
 
-bool StockTable::Covers(StoreIdx store, std::span<const Line> lines) const {
+bool StockTable::Covers(StoreIdx store, std::span<const Line> lines, KeepBack keep) const {
   const StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
-  for (const Line& line : lines) {
-    const Units* e = Find(s, line.sku);
-    if (e == nullptr || e->on_hand - e->reserved < line.qty) return false;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const Units* e = Find(s, lines[i].sku);
+    if (e == nullptr || e->on_hand - e->reserved - keep.For(i) < lines[i].qty) return false;
   }
   return true;
 }
 
-bool StockTable::TryHold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock) {
+int32_t StockTable::Spare(StoreIdx store, std::span<const Line> lines, KeepBack keep) const {
+  const StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  int32_t fewest = std::numeric_limits<int32_t>::max();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const Units* e = Find(s, lines[i].sku);
+    if (e == nullptr) return -1;
+    const int32_t left = e->on_hand - e->reserved - keep.For(i) - lines[i].qty;
+    if (left < 0) return -1;
+    fewest = std::min(fewest, left);
+  }
+  return fewest;
+}
+
+bool StockTable::TryHold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock,
+                         KeepBack keep) {
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
-  for (const Line& line : lines) {
-    const Units* e = Find(s, line.sku);
-    if (e == nullptr || e->on_hand - e->reserved < line.qty) return false;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const Units* e = Find(s, lines[i].sku);
+    if (e == nullptr || e->on_hand - e->reserved - keep.For(i) < lines[i].qty) return false;
   }
   for (const Line& line : lines) Find(s, line.sku)->reserved += line.qty;
   if (under_lock) under_lock();

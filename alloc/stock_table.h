@@ -32,6 +32,17 @@ struct StockLevel {
   int32_t available() const { return on_hand > reserved ? on_hand - reserved : 0; }
 };
 
+// Units a store keeps back from orders (safety stock for walk-in customers):
+// line i may use only what is available above max(per_line[i], per_store).
+struct KeepBack {
+  std::span<const int32_t> per_line;  // empty: none per line
+  int32_t per_store = 0;
+  int32_t For(size_t line) const {
+    const int32_t l = line < per_line.size() ? per_line[line] : 0;
+    return l > per_store ? l : per_store;
+  }
+};
+
 class StockTable {
  public:
   explicit StockTable(size_t stores);
@@ -53,7 +64,10 @@ class StockTable {
 
   // True when the store has every line available. `lines` must hold each SKU
   // at most once (the allocator merges duplicates).
-  bool Covers(StoreIdx store, std::span<const Line> lines) const;
+  bool Covers(StoreIdx store, std::span<const Line> lines, KeepBack keep = {}) const;
+  // The fewest units the store would have left of any line (above what it
+  // keeps back) after serving `lines`; -1 when it cannot serve them.
+  int32_t Spare(StoreIdx store, std::span<const Line> lines, KeepBack keep = {}) const;
 
   // Each change below runs `under_lock` (if given) before it releases the
   // store's lock, so an event log sees one store's changes in order; it
@@ -61,7 +75,8 @@ class StockTable {
   using UnderLock = FunctionRef<uint64_t()>;
 
   // Holds every line, or nothing when any line is short.
-  bool TryHold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock = {});
+  bool TryHold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock = {},
+               KeepBack keep = {});
   // Undoes a hold (release, expiry).
   void Unhold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock = {});
   // Turns a hold into a sale: units leave on_hand.

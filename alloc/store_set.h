@@ -3,6 +3,7 @@
 #ifndef HOURGLASS_ALLOC_STORE_SET_H_
 #define HOURGLASS_ALLOC_STORE_SET_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,15 +11,43 @@
 #include <vector>
 
 #include "alloc/ids.h"
+#include "alloc/opening_hours.h"
+#include "geo/delivery_zone.h"
 #include "geo/lat_lon.h"
 
 namespace hourglass::alloc {
 
+// Who runs a store: the brand itself, or a franchisee (revenue splits differ).
+enum class StoreTier : uint8_t { kUnset, kDirect, kFranchise };
+inline const char* TierName(StoreTier tier) {
+  return tier == StoreTier::kDirect ? "direct" : tier == StoreTier::kFranchise ? "franchise" : "";
+}
+
+// A store fulfils deliveries and pickups; a warehouse only ships (mode "ship").
+enum class SiteKind : uint8_t { kStore, kWarehouse };
+
 struct Store {
   std::string id;
   geo::LatLon at;
-  double radius_km = 0;  // delivery area around the store
+  double radius_km = 0;  // delivery area around the store (unless it has a zone)
   double prep_min = 0;   // picking and packing before the courier leaves
+  std::string city;      // for per-city courier rules ("" : none)
+  StoreTier tier = StoreTier::kUnset;
+  std::string dealer;             // the regional dealer that runs it ("" : none)
+  OpeningHours hours;             // local time; open all day by default
+  int32_t capacity_per_hour = 0;  // deliveries held or committed per hour; 0: no limit
+  bool paused = false;            // takes no orders until unpaused
+  // Replaces the radius when set: an isochrone exported from a routing engine.
+  std::shared_ptr<const geo::DeliveryZone> zone;
+  SiteKind kind = SiteKind::kStore;
+  int32_t ship_days = 0;  // warehouses: days to the customer
+
+  // Whether the store delivers to a point `distance_km` away.
+  bool Delivers(geo::LatLon to, double distance_km) const {
+    return zone ? zone->Contains(to) : distance_km <= radius_km;
+  }
+  // The farthest a delivery can go, for bounding index searches.
+  double ReachKm() const { return zone ? zone->MaxDistanceKm(at) : radius_km; }
 };
 
 // Transparent hashing lets lookups by string_view avoid building a string.

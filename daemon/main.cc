@@ -21,6 +21,8 @@
 #include "io/journal.h"
 #include "io/load_error.h"
 #include "io/request_handler.h"
+#include "io/route_history.h"
+#include "io/rules_reload.h"
 #include "io/server.h"
 #include "io/snapshot.h"
 #include "io/subscription.h"
@@ -133,8 +135,8 @@ int Run(const Args& args) {
   // Stock comes from the newest snapshot when there is one (it holds every
   // change up to its seq), else from the stock file.
   const auto t0 = std::chrono::steady_clock::now();
-  auto inventory =
-      std::make_unique<alloc::Inventory>(io::LoadStores(config.stores_csv, config.rules));
+  auto inventory = std::make_unique<alloc::Inventory>(
+      io::LoadStores(config.stores_csv, config.rules, config.warehouses));
   const auto snapshot = io::LatestSnapshot(config.data_dir);
   alloc::StateImage image;
   if (snapshot) {
@@ -159,10 +161,8 @@ int Run(const Args& args) {
   }
   io::Journal journal(journal_options, inventory->stores);
 
-  alloc::Allocator allocator(
-      *inventory, geo::EtaModel{config.rules.speed_kmh, config.rules.detour},
-      alloc::RouteDefaults{config.rules.promise_min, config.rules.reservation_ttl_s},
-      config.limits.finished_order_retention_s * 1000, &journal);
+  alloc::Allocator allocator(*inventory, config.rules.routing,
+                             config.limits.finished_order_retention_s * 1000, &journal);
 
   // Recovery: the base data (or the snapshot) plus the journal records after
   // it rebuild the state exactly as it was before the stop.
@@ -200,22 +200,48 @@ int Run(const Args& args) {
   options.max_connections = static_cast<size_t>(config.limits.max_connections);
   options.idle_timeout_s = static_cast<int>(config.limits.idle_timeout_s);
   options.acked_seq = [&journal] { return journal.AckedSeq(); };
+  io::RulesReloader reloader(args.config, allocator, config);
+  io::RouteHistory history(static_cast<size_t>(config.io_threads),
+                           static_cast<size_t>(config.limits.what_if_orders));
+  size_t next_ring = 0;
   io::Server server(options, [&] {
     return std::make_unique<io::RequestHandler>(allocator, config.limits, io::ClockNow,
-                                                &subscriptions);
+                                                &subscriptions,
+                                                io::HandlerOps{&reloader, &history, next_ring++});
   });
   journal.SetWrittenListener([&server](uint64_t) { server.NotifyDurable(); });
   journal.Start();
   server.Start();
+  asio::io_context main_ctx;
+  asio::steady_timer sweep(main_ctx);
+  Sweep(sweep, allocator, subscriptions, checkpoints);
+  // SIGHUP: reload the rules; the old ones keep serving if the file is bad.
+  asio::signal_set hangups(main_ctx, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& error, int) {
+      if (error) return;
+      const io::ReloadOutcome out = reloader.Reload();
+      if (out.ok) {
+        std::string restart;
+        for (const auto& k : out.restart_needed) restart += (restart.empty() ? "" : ", ") + k;
+        Log("reload (SIGHUP): rules version %llu in force%s%s",
+            static_cast<unsigned long long>(out.rules_version),
+            restart.empty() ? "" : "; changed but only applied by a restart: ", restart.c_str());
+      } else {
+        Log("reload (SIGHUP) failed, rules version %llu keeps serving: %s",
+            static_cast<unsigned long long>(out.rules_version), out.error.c_str());
+      }
+      await_hangup();
+    });
+  };
+  await_hangup();
   // Tests and scripts wait for this line to learn the port.
   std::printf("hourglassd: listening on %s:%u\n", config.listen_host.c_str(), server.port());
   std::fflush(stdout);
 
-  asio::io_context main_ctx;
-  asio::steady_timer sweep(main_ctx);
-  Sweep(sweep, allocator, subscriptions, checkpoints);
   asio::signal_set signals(main_ctx, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
+    hangups.cancel();
     Log("%s received, finishing in-flight requests", strsignal(signal));
     sweep.cancel();
     // Answers may wait on the journal, so it stops after the server.

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include "alloc/routing_rules.h"
 
 namespace hourglass::io {
 
@@ -17,6 +20,18 @@ struct Rules {
   double prep_min = 10.0;   // store default when stores.csv has no prep_min
   double radius_km = 8.0;   // store default when stores.csv has no radius_km
   int64_t reservation_ttl_s = 900;
+  // Everything [rules] says about routing, the fields above included; this is
+  // what a reload replaces.
+  alloc::RoutingRules routing;
+};
+
+// [[warehouses]]: sites that only ship (mode "ship", or "fallback":"ship").
+// Their stock comes from stock.set like a store's. Changing them needs a restart.
+struct WarehouseConfig {
+  std::string id;
+  double lat = 0;
+  double lon = 0;
+  int64_t ship_days = 2;
 };
 
 struct Limits {
@@ -27,6 +42,8 @@ struct Limits {
   int64_t finished_order_retention_s = 3600;
   int64_t max_connections = 10000;  // beyond: too_many_connections, then close
   int64_t idle_timeout_s = 600;     // silent connections are closed (0: never)
+  // Route requests kept for reload dry runs (what-if); 0 keeps none.
+  int64_t what_if_orders = 100'000;
 };
 
 struct JournalConfig {
@@ -53,6 +70,7 @@ struct Config {
   Rules rules;
   Limits limits;
   JournalConfig journal;
+  std::vector<WarehouseConfig> warehouses;
 };
 
 // Reads and validates `path`. Throws LoadError naming the file, line and key.

@@ -5,17 +5,29 @@
 
 #include "io/csv_reader.h"
 #include "io/load_error.h"
+#include "io/zone_loader.h"
 
 namespace hourglass::io {
 namespace {}  // namespace
 
-std::vector<alloc::Store> LoadStores(const std::filesystem::path& path, const Rules& rules) {
+std::vector<alloc::Store> LoadStores(const std::filesystem::path& path, const Rules& rules,
+                                     const std::vector<WarehouseConfig>& warehouses) {
   CsvReader csv(path);
   const size_t id_col = csv.RequireColumn("store_id");
   const size_t lat_col = csv.RequireColumn("lat");
   const size_t lon_col = csv.RequireColumn("lon");
   const auto radius_col = csv.Column("radius_km");
   const auto prep_col = csv.Column("prep_min");
+  const auto city_col = csv.Column("city");
+  const auto tier_col = csv.Column("tier");
+  const auto dealer_col = csv.Column("dealer");
+  const auto open_col = csv.Column("open");
+  const auto capacity_col = csv.Column("capacity_per_hour");
+  const auto paused_col = csv.Column("paused");
+  const auto zone_col = csv.Column("zone");
+  const auto text = [&f = csv.fields()](std::optional<size_t> col) {
+    return col && *col < f.size() ? f[*col] : std::string_view{};
+  };
 
   std::vector<alloc::Store> stores;
   std::unordered_map<std::string_view, size_t> first_line;  // views into `stores`
@@ -38,6 +50,48 @@ std::vector<alloc::Store> LoadStores(const std::filesystem::path& path, const Ru
       s.prep_min = csv.Double(*prep_col, "prep_min");
       if (s.prep_min < 0 || s.prep_min > 1440) csv.Fail("prep_min", "must be within [0, 1440]");
     }
+    s.city = std::string(text(city_col));
+    s.dealer = std::string(text(dealer_col));
+    if (const auto tier = text(tier_col); !tier.empty()) {
+      if (tier == "direct") {
+        s.tier = alloc::StoreTier::kDirect;
+      } else if (tier == "franchise") {
+        s.tier = alloc::StoreTier::kFranchise;
+      } else {
+        csv.Fail("tier", "\"" + std::string(tier) + "\" must be direct or franchise (or empty)");
+      }
+    }
+    if (const auto open = text(open_col); !open.empty()) {
+      std::string why;
+      const auto hours = alloc::OpeningHours::Parse(open, why);
+      if (!hours) csv.Fail("open", why);
+      s.hours = *hours;
+    }
+    if (capacity_col && !f[*capacity_col].empty()) {
+      s.capacity_per_hour =
+          static_cast<int32_t>(csv.Int(*capacity_col, "capacity_per_hour", 0, 1000000));
+    }
+    if (const auto paused = text(paused_col); !paused.empty()) {
+      if (paused != "true" && paused != "false" && paused != "1" && paused != "0") {
+        csv.Fail("paused", "must be true, false, 1 or 0");
+      }
+      s.paused = paused == "true" || paused == "1";
+    }
+    if (const auto zone = text(zone_col); !zone.empty()) {
+      try {
+        s.zone = std::make_shared<const geo::DeliveryZone>(LoadZoneFile(path.parent_path() / zone));
+      } catch (const LoadError& e) {
+        csv.Fail("zone", e.what());
+      }
+    }
+    stores.push_back(std::move(s));
+  }
+  for (const WarehouseConfig& w : warehouses) {
+    alloc::Store s;
+    s.id = w.id;
+    s.at = {w.lat, w.lon};
+    s.kind = alloc::SiteKind::kWarehouse;
+    s.ship_days = static_cast<int32_t>(w.ship_days);
     stores.push_back(std::move(s));
   }
   std::unordered_map<std::string, size_t> seen;

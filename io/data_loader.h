@@ -3,7 +3,10 @@
 // field: the daemon never starts on data it only half understood.
 //
 // stores.csv: header with store_id, lat, lon (required) and radius_km,
-//   prep_min (optional; default from [rules]); other columns are ignored.
+//   prep_min (optional; default from [rules]), city, tier (direct |
+//   franchise), dealer, open ("09:00-22:00"), capacity_per_hour, paused
+//   (true/false), zone (a GeoJSON file, relative to the stores file, that
+//   replaces the radius); other columns are ignored.
 // stock.csv:  store_id, sku, on_hand — one row per (store, SKU).
 #ifndef HOURGLASS_IO_DATA_LOADER_H_
 #define HOURGLASS_IO_DATA_LOADER_H_
@@ -26,7 +29,9 @@ std::unique_ptr<alloc::Inventory> LoadInventory(const std::filesystem::path& sto
 
 // The two halves of LoadInventory, for a start from a snapshot (which
 // replaces the stock file).
-std::vector<alloc::Store> LoadStores(const std::filesystem::path& stores_csv, const Rules& rules);
+// [[warehouses]] are appended after the file's stores.
+std::vector<alloc::Store> LoadStores(const std::filesystem::path& stores_csv, const Rules& rules,
+                                     const std::vector<WarehouseConfig>& warehouses = {});
 void LoadStock(const std::filesystem::path& stock_csv, const std::filesystem::path& stores_csv,
                alloc::Inventory& inventory);
 

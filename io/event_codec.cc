@@ -30,7 +30,11 @@ void EncodeEvent(uint64_t seq, const alloc::ReservationEvent& e, const alloc::St
   JsonWriter w(out);
   w.BeginObject().Field("seq", static_cast<int64_t>(seq));
   w.Field("type", alloc::EventTypeName(e.type)).Field("order", e.order);
-  w.Field("store", stores[e.store].id);
+  const alloc::Store& store = stores[e.store];
+  w.Field("store", store.id);
+  // Attribution: who shares the revenue, without a second lookup.
+  if (store.tier != alloc::StoreTier::kUnset) w.Field("tier", alloc::TierName(store.tier));
+  if (!store.dealer.empty()) w.Field("dealer", store.dealer);
   WriteItems(w, e);
   if (e.type == alloc::EventType::kReserved) {
     w.Key("eta_min").Fixed(e.eta_min, 6);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "io/data_loader.h"
+#include "io/iso_time.h"
 #include "io/json_writer.h"
 
 namespace hourglass::io {
@@ -18,6 +19,10 @@ namespace dom = simdjson::dom;
 constexpr size_t kMaxJsonDepth = 64;
 // More fields than any request has; bounds the duplicate-key check.
 constexpr size_t kMaxFields = 32;
+// Candidates listed by explain, at most (the rest are counted).
+constexpr size_t kMaxExplained = 50;
+// Changed decisions a dry run shows as examples.
+constexpr size_t kWhatIfExamples = 5;
 
 // A key given twice makes a request ambiguous ("lat":1,...,"lat":2): refuse it
 // rather than guess which one the client meant. Returns the key, or "".
@@ -163,11 +168,14 @@ class Fields {
 }  // namespace
 
 RequestHandler::RequestHandler(alloc::Allocator& allocator, const Limits& limits, Clock clock,
-                               Subscriptions* subscriptions)
+                               Subscriptions* subscriptions, HandlerOps ops)
     : allocator_(allocator),
       limits_(limits),
       clock_(std::move(clock)),
-      subscriptions_(subscriptions) {
+      subscriptions_(subscriptions),
+      reloader_(ops.reloader),
+      history_(ops.history),
+      history_ring_(ops.history_ring) {
   // Sized once for the largest line, so parsing never allocates afterwards.
   if (parser_.allocate(static_cast<size_t>(limits_.max_line_bytes), kMaxJsonDepth) !=
       simdjson::SUCCESS) {
@@ -218,7 +226,7 @@ HandleResult RequestHandler::Handle(std::string_view line, std::string& out) {
   const auto op = fields.Name("op", true);
   if (!op) return result;
   if (*op == "route") {
-    result.wait_seq = Route(req, answer);
+    result.wait_seq = Route(req, line, answer);
   } else if (*op == "commit" || *op == "release") {
     result.wait_seq = Finish(req, *op == "commit", answer);
   } else if (*op == "stock") {
@@ -227,43 +235,114 @@ HandleResult RequestHandler::Handle(std::string_view line, std::string& out) {
     result.wait_seq = StockSet(req, answer);
   } else if (*op == "subscribe") {
     result.stream = Subscribe(req, answer);
+  } else if (*op == "reload") {
+    Reload(req, answer);
   } else if (*op == "ping") {
     answer.Ok();
   } else if (*op == "ack") {
     answer.Fail("not_subscribed", "ack is for a connection that sent subscribe first");
   } else {
-    answer.Fail("unknown_op",
-                "unknown op \"" + std::string(*op) +
-                    "\" (known: route, commit, release, stock, stock.set, subscribe, ack, ping)");
+    answer.Fail(
+        "unknown_op",
+        "unknown op \"" + std::string(*op) +
+            "\" (known: route, commit, release, stock, stock.set, subscribe, ack, reload, ping)");
   }
   return result;
 }
 
-uint64_t RequestHandler::Route(const dom::object& req, Answer& answer) {
+namespace {
+
+// The store fields every plan part carries, so the system of record can split
+// revenue without a second lookup.
+void WriteStore(JsonWriter& w, const alloc::Store& store) {
+  w.Field("store", store.id);
+  if (store.tier != alloc::StoreTier::kUnset) w.Field("tier", alloc::TierName(store.tier));
+  if (!store.dealer.empty()) w.Field("dealer", store.dealer);
+}
+
+void WriteItems(JsonWriter& w, const alloc::Plan& plan) {
+  w.Key("items").BeginArray();
+  for (size_t k = 0; k < plan.item_count; ++k) {
+    w.BeginObject().Field("sku", plan.items[k].sku).Field("qty", plan.items[k].qty).EndObject();
+  }
+  w.EndArray();
+}
+
+const char* RoleOf(alloc::FulfilMode mode) {
+  return mode == alloc::FulfilMode::kDelivery ? "delivery"
+         : mode == alloc::FulfilMode::kPickup ? "pickup"
+                                              : "ship";
+}
+
+}  // namespace
+
+bool RequestHandler::ParseRoute(const dom::object& req, Answer& answer,
+                                alloc::RouteRequest& request) {
   Fields f(req, answer);
-  const auto lat = f.Number("lat", true, -90, 90);
-  const auto lon = f.Number("lon", true, -180, 180);
+  const auto mode_text = f.Name("mode", false);
+  alloc::FulfilMode mode = alloc::FulfilMode::kDelivery;
+  if (mode_text) {
+    if (*mode_text == "pickup") {
+      mode = alloc::FulfilMode::kPickup;
+    } else if (*mode_text == "ship") {
+      mode = alloc::FulfilMode::kShip;
+    } else if (*mode_text != "delivery") {
+      f.Bad("mode", "must be \"delivery\", \"pickup\" or \"ship\"");
+      return false;
+    }
+  }
+  const auto pickup_store = f.Name("pickup_store", false);
+  if (pickup_store && mode != alloc::FulfilMode::kPickup) {
+    f.Bad("pickup_store", "goes with \"mode\":\"pickup\"");
+    return false;
+  }
+  // A pickup at a named store needs no customer location.
+  const bool located =
+      !(mode == alloc::FulfilMode::kPickup && pickup_store) && mode != alloc::FulfilMode::kShip;
+  const auto lat = f.Number("lat", located, -90, 90);
+  const auto lon = f.Number("lon", located, -180, 180);
+  if (!f.failed() && lat.has_value() != lon.has_value()) {
+    f.Bad(lat ? "lon" : "lat", "is required with " + std::string(lat ? "lat" : "lon"));
+    return false;
+  }
   const auto reserve = f.Boolean("reserve").value_or(false);
   const auto order = f.Name("order", reserve);
   const auto ttl_s = f.Integer("ttl_s", false, 1, 604800);
   const auto within_min = f.Number("within_min", false, 0.001, 10080);
-  if (f.failed()) return 0;
+  const auto prefer_store = f.Name("prefer_store", false);
+  const auto dealer = f.Name("dealer", false);
+  const auto fallback = f.Name("fallback", false);
+  if (fallback && (*fallback != "ship" || mode != alloc::FulfilMode::kDelivery)) {
+    f.Bad("fallback", "may only be \"ship\", with mode delivery");
+    return false;
+  }
+  const auto explain = f.Boolean("explain").value_or(false);
+  const auto at_text = f.Name("at", false);
+  std::optional<int64_t> at_ms;
+  if (at_text) {
+    at_ms = ParseIsoTime(*at_text);
+    if (!at_ms) {
+      f.Bad("at", "must be a date-time with an offset, like \"2026-11-24T18:30:00+08:00\"");
+      return false;
+    }
+  }
+  if (f.failed()) return false;
 
   dom::array items;
   dom::element items_el;
   if (req["items"].get(items_el) != simdjson::SUCCESS) {
     f.Bad("items", "is required: a list like [{\"sku\":\"A\",\"qty\":1}]");
-    return 0;
+    return false;
   }
   if (items_el.get_array().get(items) != simdjson::SUCCESS) {
     f.Bad("items", "must be a list like [{\"sku\":\"A\",\"qty\":1}]");
-    return 0;
+    return false;
   }
   const size_t count = items.size();
   if (count == 0 || count > static_cast<size_t>(limits_.max_items)) {
     f.Bad("items",
           "must hold 1 to " + std::to_string(limits_.max_items) + " entries ([limits] max_items)");
-    return 0;
+    return false;
   }
   items_.clear();
   size_t i = 0;
@@ -271,57 +350,136 @@ uint64_t RequestHandler::Route(const dom::object& req, Answer& answer) {
     dom::object obj;
     if (item.get_object().get(obj) != simdjson::SUCCESS) {
       f.Bad("items[" + std::to_string(i) + "]", "must be an object like {\"sku\":\"A\",\"qty\":1}");
-      return 0;
+      return false;
     }
     if (const std::string why = CheckShape(obj); !why.empty()) {
       f.Bad("items[" + std::to_string(i) + "]", why);
-      return 0;
+      return false;
     }
     Fields item_fields(obj, answer, "items", i++);
     const auto sku = item_fields.Name("sku", true);
     const auto qty = item_fields.Integer("qty", true, 1, kMaxLineQty);
-    if (item_fields.failed()) return 0;
+    if (item_fields.failed()) return false;
     items_.push_back({*sku, static_cast<int32_t>(*qty)});
   }
 
-  alloc::RouteRequest request;
+  request = {};
   request.order = order.value_or(std::string_view{});
-  request.at = {*lat, *lon};
+  request.at = {lat.value_or(0), lon.value_or(0)};
   request.items = items_;
   request.reserve = reserve;
   request.ttl_s = ttl_s.value_or(0);
   request.within_min = within_min.value_or(0);
+  request.mode = mode;
+  request.pickup_store = pickup_store.value_or(std::string_view{});
+  request.prefer_store = prefer_store.value_or(std::string_view{});
+  request.dealer = dealer.value_or(std::string_view{});
+  request.fallback_ship = fallback.has_value();
+  request.at_wall_ms = at_ms.value_or(0);
+  request.explain = explain;
+  return true;
+}
+
+uint64_t RequestHandler::Route(const dom::object& req, std::string_view line, Answer& answer) {
+  alloc::RouteRequest request;
+  if (!ParseRoute(req, answer, request)) return 0;
+  if (history_ != nullptr) history_->Record(history_ring_, line);
   const alloc::Now now = clock_();
   const alloc::RouteResult& r = allocator_.Route(request, now, scratch_);
+  const alloc::StoreSet& stores = allocator_.inventory().stores;
+  const bool explain = request.explain;
+  const std::string_view pickup_store = request.pickup_store;
+  const std::string_view prefer_store = request.prefer_store;
 
   JsonWriter& w = answer.Ok();
-  if (order) w.Field("order", *order);
+  if (!request.order.empty()) w.Field("order", request.order);
   w.Field("found", r.found);
   if (!r.found) {
     w.Field("reason", alloc::ReasonName(r.reason));
     if (r.reason == alloc::NoRouteReason::kUnknownSku) w.Field("sku", r.unknown_sku);
-    return 0;
-  }
-  const alloc::Plan& plan = r.plan;
-  w.Key("plan").BeginArray().BeginObject();
-  w.Field("store", allocator_.inventory().stores[plan.store].id);
-  w.Key("eta_min").Fixed(plan.eta_min, 1);
-  w.Key("distance_km").Fixed(plan.distance_km, 2);
-  w.Key("items").BeginArray();
-  for (size_t k = 0; k < plan.item_count; ++k) {
-    w.BeginObject().Field("sku", plan.items[k].sku).Field("qty", plan.items[k].qty).EndObject();
-  }
-  w.EndArray().EndObject().EndArray();
-  w.Field("reserved", r.reserved);
-  if (r.reserved) {
-    w.Field("state", alloc::StateName(plan.state));
-    if (plan.state == alloc::OrderState::kHeld) {
-      w.Field("expires_in_s",
-              std::max<int64_t>(0, (plan.expires_at_ms - now.mono_ms + 999) / 1000));
+    if (r.reason == alloc::NoRouteReason::kUnknownStore) {
+      w.Field("store", !pickup_store.empty() ? pickup_store : prefer_store);
     }
-    if (r.already) w.Field("already", true);
+  } else {
+    const alloc::Plan& plan = r.plan;
+    const alloc::Store& store = stores[plan.store];
+    w.Key("plan").BeginArray().BeginObject();
+    WriteStore(w, store);
+    w.Field("role", RoleOf(r.mode));
+    if (r.mode == alloc::FulfilMode::kShip) {
+      w.Field("ship_days", static_cast<int64_t>(store.ship_days));
+    } else {
+      w.Key("eta_min").Fixed(plan.eta_min, 1);  // pickup: when the order is ready
+      w.Key("distance_km").Fixed(plan.distance_km, 2);
+    }
+    WriteItems(w, plan);
+    w.EndObject().EndArray();
+    w.Field("promise", r.mode == alloc::FulfilMode::kShip ? "standard" : "express");
+    w.Field("reserved", r.reserved);
+    if (r.reserved) {
+      w.Field("state", alloc::StateName(plan.state));
+      if (plan.state == alloc::OrderState::kHeld) {
+        w.Field("expires_in_s",
+                std::max<int64_t>(0, (plan.expires_at_ms - now.mono_ms + 999) / 1000));
+      }
+      if (r.already) w.Field("already", true);
+    }
   }
-  return plan.seq;
+  if (r.bound != alloc::BoundOutcome::kNotAsked) {
+    w.Key("bound_store").BeginObject().Field("store", prefer_store);
+    w.Field("chosen", r.bound == alloc::BoundOutcome::kChosen);
+    if (r.bound == alloc::BoundOutcome::kNotChosen) {
+      w.Field("why", r.bound_reject == alloc::Reject::kNone ? "slower_than_slack"
+                                                            : alloc::RejectName(r.bound_reject));
+    }
+    w.EndObject();
+  }
+  if (!r.options.empty()) {
+    w.Key("options").BeginArray();
+    for (const alloc::Candidate& c : r.options) {
+      w.BeginObject();
+      WriteStore(w, stores[c.store]);
+      w.Field("role", "pickup");
+      w.Key("eta_min").Fixed(c.eta_min, 1);
+      w.Key("distance_km").Fixed(c.distance_km, 2);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (explain) {
+    w.Key("candidates").BeginArray();
+    size_t shown = 0;
+    for (const alloc::ExplainEntry& e : r.explain) {
+      if (++shown > kMaxExplained) break;
+      const alloc::Candidate& c = e.candidate;
+      w.BeginObject();
+      WriteStore(w, stores[c.store]);
+      w.Key("eta_min").Fixed(c.eta_min, 1);
+      w.Key("distance_km").Fixed(c.distance_km, 2);
+      if (e.eligible) {
+        w.Field("eligible", true);
+        w.Key("score").BeginObject();
+        w.Key("eta").Fixed(c.score.eta, 3).Key("distance").Fixed(c.score.distance, 3);
+        w.Key("depth").Fixed(c.score.depth, 3).Key("load").Fixed(c.score.load, 3);
+        w.Key("tier").Fixed(c.score.tier, 3).Key("total").Fixed(c.score.total(), 3);
+        w.EndObject();
+      } else {
+        w.Field("eligible", false);
+        if (c.reject == alloc::Reject::kMissing && !e.missing_sku.empty()) {
+          w.Field("why", "missing: " + std::string(e.missing_sku) + "\u00d7" +
+                             std::to_string(e.missing_qty));
+        } else {
+          w.Field("why", alloc::RejectName(c.reject));
+        }
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    if (r.explain.size() > kMaxExplained)
+      w.Field("candidates_omitted", int64_t(r.explain.size() - kMaxExplained));
+  }
+  w.Field("rules_version", static_cast<int64_t>(r.rules_version));
+  return r.found ? r.plan.seq : 0;
 }
 
 uint64_t RequestHandler::Finish(const dom::object& req, bool commit, Answer& answer) {
@@ -414,6 +572,86 @@ uint64_t RequestHandler::StockSet(const dom::object& req, Answer& answer) {
                       .Field("available", outcome.level.available());
   if (as_of_seq) w.Field("deducted", outcome.deducted);
   return result.seq;
+}
+
+void RequestHandler::Reload(const dom::object& req, Answer& answer) {
+  Fields f(req, answer);
+  const bool dry_run = f.Boolean("dry_run").value_or(false);
+  if (f.failed()) return;
+  if (reloader_ == nullptr) {
+    answer.Fail("unavailable", "this daemon has no config file to reload");
+    return;
+  }
+  const std::shared_ptr<const alloc::RoutingRules> before = allocator_.rules();
+  ReloadOutcome out = reloader_->Reload(/*publish=*/!dry_run);
+  if (!out.ok) {
+    answer.Fail("reload_failed", out.error + " — nothing changed: rules version " +
+                                     std::to_string(before->version) + " keeps serving");
+    return;
+  }
+  JsonWriter& w = answer.Ok();
+  w.Field("dry_run", dry_run);
+  w.Field("rules_version", static_cast<int64_t>(out.rules_version));
+  w.Key("restart_needed").BeginArray();
+  for (const std::string& key : out.restart_needed) w.String(key);
+  w.EndArray();
+  if (!dry_run) return;
+
+  // What-if: the last routed orders under the rules in force and the new
+  // ones, against the stock as it is now; nothing is reserved.
+  alloc::RoutingRules next = out.config.rules.routing;
+  next.version = before->version + 1;
+  const std::vector<std::string> lines =
+      history_ != nullptr ? history_->Lines() : std::vector<std::string>{};
+  if (!what_if_parser_) what_if_parser_ = std::make_unique<dom::parser>();
+  const alloc::Now now = clock_();
+  int64_t replayed = 0, changed = 0, lost = 0, gained = 0;
+  struct Example {
+    std::string order, before, after;
+  };
+  std::vector<Example> examples;
+  std::string scratch_out;
+  for (const std::string& line : lines) {
+    dom::element doc;
+    dom::object obj;
+    if (what_if_parser_->parse(line).get(doc) != simdjson::SUCCESS ||
+        doc.get_object().get(obj) != simdjson::SUCCESS) {
+      continue;
+    }
+    alloc::RouteRequest request;
+    scratch_out.clear();
+    {
+      Answer ignored(scratch_out, nullptr);
+      if (!ParseRoute(obj, ignored, request)) continue;
+    }
+    ++replayed;
+    const alloc::RouteResult& a = allocator_.Quote(*before, request, now, scratch_);
+    const bool found_before = a.found;
+    const alloc::StoreIdx store_before = a.plan.store;
+    const alloc::RouteResult& b = allocator_.Quote(next, request, now, scratch_);
+    if (found_before == b.found && (!b.found || store_before == b.plan.store)) continue;
+    if (found_before && b.found) ++changed;
+    if (found_before && !b.found) ++lost;
+    if (!found_before && b.found) ++gained;
+    if (examples.size() < kWhatIfExamples) {
+      const auto& stores = allocator_.inventory().stores;
+      examples.push_back({std::string(request.order),
+                          found_before ? stores[store_before].id : std::string("(none)"),
+                          b.found ? stores[b.plan.store].id : std::string("(none)")});
+    }
+  }
+  w.Field("orders_replayed", replayed);
+  w.Field("changed_store", changed);
+  w.Field("became_unfulfillable", lost);
+  w.Field("became_fulfillable", gained);
+  w.Field("unchanged", replayed - changed - lost - gained);
+  w.Key("examples").BeginArray();
+  for (const Example& e : examples) {
+    w.BeginObject();
+    if (!e.order.empty()) w.Field("order", e.order);
+    w.Field("before", e.before).Field("after", e.after).EndObject();
+  }
+  w.EndArray();
 }
 
 std::unique_ptr<Stream> RequestHandler::Subscribe(const dom::object& req, Answer& answer) {

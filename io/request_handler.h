@@ -18,6 +18,8 @@
 #include "alloc/allocator.h"
 #include "io/config.h"
 #include "io/line_handler.h"
+#include "io/route_history.h"
+#include "io/rules_reload.h"
 #include "io/subscription.h"
 
 namespace hourglass::io {
@@ -28,13 +30,21 @@ inline constexpr size_t kMaxNameBytes = 128;
 // that 10,000 lines cannot overflow a 32-bit sum.
 inline constexpr int64_t kMaxLineQty = 100'000;
 
+// What the ops-side requests reach; each may be null (the op is then refused
+// as unavailable, or nothing is recorded).
+struct HandlerOps {
+  RulesReloader* reloader = nullptr;
+  RouteHistory* history = nullptr;  // recent route lines, for reload dry runs
+  size_t history_ring = 0;          // this handler's ring in `history`
+};
+
 class RequestHandler : public LineHandler {
  public:
   using Clock = std::function<alloc::Now()>;
 
   // `subscriptions` may be null (no journal): subscribe is then refused.
   RequestHandler(alloc::Allocator& allocator, const Limits& limits, Clock clock,
-                 Subscriptions* subscriptions = nullptr);
+                 Subscriptions* subscriptions = nullptr, HandlerOps ops = {});
 
   HandleResult Handle(std::string_view line, std::string& out) override;
   void TooLarge(size_t limit_bytes, std::string& out) override;
@@ -45,7 +55,9 @@ class RequestHandler : public LineHandler {
   class Answer;
 
   // Each returns the journal seq its answer must wait for (0: none).
-  uint64_t Route(const simdjson::dom::object& req, Answer& answer);
+  bool ParseRoute(const simdjson::dom::object& req, Answer& answer, alloc::RouteRequest& request);
+  uint64_t Route(const simdjson::dom::object& req, std::string_view line, Answer& answer);
+  void Reload(const simdjson::dom::object& req, Answer& answer);
   uint64_t Finish(const simdjson::dom::object& req, bool commit, Answer& answer);
   void Stock(const simdjson::dom::object& req, Answer& answer);
   uint64_t StockSet(const simdjson::dom::object& req, Answer& answer);
@@ -55,7 +67,11 @@ class RequestHandler : public LineHandler {
   Limits limits_;
   Clock clock_;
   Subscriptions* subscriptions_;
+  RulesReloader* reloader_;
+  RouteHistory* history_;
+  size_t history_ring_;
   simdjson::dom::parser parser_;
+  std::unique_ptr<simdjson::dom::parser> what_if_parser_;  // dry runs only
   alloc::AllocScratch scratch_;
   std::vector<alloc::OrderItem> items_;
 };

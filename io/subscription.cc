@@ -143,7 +143,10 @@ void Subscriptions::Save() {
 std::unique_ptr<Stream> Subscriptions::Open(const std::string& name, uint64_t from,
                                             std::string& error) {
   const auto segments = journal_.Segments();
-  const uint64_t oldest = segments.empty() ? journal_.last_seq() + 1 : segments.front().first_seq;
+  // Before the first segment exists, records appended but not yet written
+  // will start it: they are kept, not lost.
+  const uint64_t oldest =
+      segments.empty() ? journal_.written_seq() + 1 : segments.front().first_seq;
   if (from < oldest) {
     error = "seq " + std::to_string(from) + " is no longer kept (the journal starts at seq " +
             std::to_string(oldest) + "); resubscribe from there after a full resync";

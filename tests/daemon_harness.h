@@ -39,6 +39,7 @@ class Daemon {
   ~Daemon();
 
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // Sends `signal` and waits for the exit; returns the exit code (or 128 +
   // signal number when it died of a signal).
   int Stop(int signal);

@@ -33,7 +33,8 @@ class ReservationBookTest : public ::testing::Test {
 
   StockTable stock_;
   ReservationBook book_;
-  std::vector<Candidate> candidates_ = {{kNear, 12, 1}, {kFar, 30, 5}};
+  std::vector<Candidate> candidates_ = {{kNear, 12, 1, Reject::kNone, 0, {}},
+                                        {kFar, 30, 5, Reject::kNone, 0, {}}};
   Plan plan_;
 };
 

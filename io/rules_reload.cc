@@ -1,0 +1,80 @@
+#include "io/rules_reload.h"
+
+#include "io/load_error.h"
+
+namespace hourglass::io {
+namespace {
+
+bool SameWarehouses(const std::vector<WarehouseConfig>& a, const std::vector<WarehouseConfig>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].id != b[i].id || a[i].lat != b[i].lat || a[i].lon != b[i].lon ||
+        a[i].ship_days != b[i].ship_days) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The keys whose new values only a restart would apply.
+std::vector<std::string> RestartNeeded(const Config& running, const Config& next) {
+  std::vector<std::string> keys;
+  const auto check = [&keys](bool same, const char* key) {
+    if (!same) keys.emplace_back(key);
+  };
+  check(running.listen_host == next.listen_host && running.listen_port == next.listen_port,
+        "server.listen");
+  check(running.io_threads == next.io_threads, "server.io_threads");
+  check(running.stores_csv == next.stores_csv, "data.stores");
+  check(running.stock_csv == next.stock_csv, "data.stock");
+  check(running.data_dir == next.data_dir, "data.dir");
+  check(running.rules.prep_min == next.rules.prep_min, "rules.prep_min");
+  check(running.rules.radius_km == next.rules.radius_km, "rules.radius_km");
+  const Limits& a = running.limits;
+  const Limits& b = next.limits;
+  check(a.max_line_bytes == b.max_line_bytes, "limits.max_line_bytes");
+  check(a.max_items == b.max_items, "limits.max_items");
+  check(a.finished_order_retention_s == b.finished_order_retention_s,
+        "limits.finished_order_retention_s");
+  check(a.max_connections == b.max_connections, "limits.max_connections");
+  check(a.idle_timeout_s == b.idle_timeout_s, "limits.idle_timeout_s");
+  check(a.what_if_orders == b.what_if_orders, "limits.what_if_orders");
+  const JournalConfig& j = running.journal;
+  const JournalConfig& k = next.journal;
+  check(j.sync == k.sync, "journal.sync");
+  check(j.segment_bytes == k.segment_bytes, "journal.segment_bytes");
+  check(j.sync_interval_ms == k.sync_interval_ms, "journal.sync_interval_ms");
+  check(j.snapshot_every_records == k.snapshot_every_records, "journal.snapshot_every_records");
+  check(j.max_retained_bytes == k.max_retained_bytes, "journal.max_retained_bytes");
+  check(SameWarehouses(running.warehouses, next.warehouses), "warehouses");
+  return keys;
+}
+
+}  // namespace
+
+RulesReloader::RulesReloader(std::filesystem::path config_file, alloc::Allocator& allocator,
+                             Config running)
+    : file_(std::move(config_file)), allocator_(allocator), running_(std::move(running)) {}
+
+ReloadOutcome RulesReloader::Reload(bool publish) {
+  std::lock_guard lock(mu_);
+  ReloadOutcome out;
+  try {
+    out.config = LoadConfig(file_);
+  } catch (const LoadError& e) {
+    out.error = e.what();
+    out.rules_version = allocator_.rules()->version;
+    return out;
+  }
+  // The command line may override these; a reload keeps what is running.
+  out.config.listen_host = running_.listen_host;
+  out.config.listen_port = running_.listen_port;
+  out.config.data_dir = running_.data_dir;
+  out.restart_needed = RestartNeeded(running_, out.config);
+  out.ok = true;
+  out.rules_version =
+      publish ? allocator_.PublishRules(out.config.rules.routing) : allocator_.rules()->version;
+  return out;
+}
+
+}  // namespace hourglass::io

@@ -1,0 +1,401 @@
+// Fulfilment modes, store attributes and routing rules through the real
+// daemon over TCP: each case shows the option changing a decision. Times are
+// given with "at", never read from the wall clock.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/daemon_harness.h"
+
+namespace hourglass::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Customer at (31.2304, 121.4737). A is on the spot, B 1 km north, C 3 km
+// north, P 1 km east but paused, Z 4.75 km east with a small delivery zone.
+// Default ETAs (20 km/h, detour 1.3, prep 10): A 10.0, B 13.9, C 21.7.
+constexpr const char* kStores =
+    "store_id,lat,lon,city,tier,dealer,open,paused,zone\n"
+    "A,31.2304,121.4737,Shanghai,direct,D1,09:00-22:00,,\n"
+    "B,31.2394,121.4737,Shanghai,franchise,D2,,,\n"
+    "C,31.2574,121.4737,Shanghai,direct,D1,,false,\n"
+    "P,31.2304,121.4837,Shanghai,direct,D1,,true,\n"
+    "Z,31.2304,121.5237,Shanghai,direct,D3,,,z.geojson\n";
+constexpr const char* kStock =
+    "store_id,sku,on_hand\n"
+    "A,X,5\nB,X,5\nC,X,5\nP,X,5\nZ,X,5\nC,Y,3\n";
+// A square of about 1.9 km around Z.
+constexpr const char* kZone =
+    R"({"type":"Polygon","coordinates":[[[121.5137,31.2214],[121.5337,31.2214],)"
+    R"([121.5337,31.2394],[121.5137,31.2394],[121.5137,31.2214]]]})";
+constexpr const char* kBase =
+    "[data]\nstores = \"stores.csv\"\nstock = \"stock.csv\"\ndir = \"var\"\n"
+    "[journal]\nsync = \"none\"\n"
+    "[[warehouses]]\nid = \"W\"\nlat = 31.0\nlon = 121.2\nship_days = 2\n";
+
+constexpr const char* kNoon = "2026-11-24T12:00:00+08:00";
+constexpr const char* kLate = "2026-11-24T23:00:00+08:00";
+
+std::string Route(const std::string& extra, const std::string& items = R"([{"sku":"X","qty":1}])",
+                  const std::string& at = kNoon) {
+  return R"({"op":"route","lat":31.2304,"lon":121.4737,"at":")" + at + R"(","items":)" + items +
+         (extra.empty() ? "" : "," + extra) + "}";
+}
+
+std::string PlanStore(const Answer& a) {
+  if (!a.Flag("found")) return "(none: " + a.Str("reason") + ")";
+  return std::string(a.root["plan"].at(0)["store"].get_string().value());
+}
+
+// explain's verdict on one store: "eligible", or why it was rejected.
+std::string Verdict(const Answer& a, const std::string& store) {
+  simdjson::dom::array list;
+  if (a.root["candidates"].get_array().get(list) != simdjson::SUCCESS) return "(no candidates)";
+  for (simdjson::dom::element c : list) {
+    if (c["store"].get_string().value() != store) continue;
+    if (c["eligible"].get_bool().value()) return "eligible";
+    return std::string(c["why"].get_string().value());
+  }
+  return "(not listed)";
+}
+
+class RoutingRulesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_.Write("stores.csv", kStores);
+    dir_.Write("stock.csv", kStock);
+    dir_.Write("z.geojson", kZone);
+  }
+  // Starts the daemon with `rules` added to the base config.
+  void Start(const std::string& rules = "") {
+    config_ = dir_.Write("h.toml", std::string(kBase) + rules);
+    daemon_ = std::make_unique<Daemon>(config_);
+    client_ = std::make_unique<Client>(daemon_->port());
+  }
+  Answer Call(const std::string& line) { return client_->Call(line); }
+  void Rewrite(const std::string& rules) { dir_.Write("h.toml", std::string(kBase) + rules); }
+
+  TempDir dir_;
+  fs::path config_;
+  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(RoutingRulesTest, DefaultRankingHoldsAndEveryAnswerCarriesRulesVersion) {
+  Start();
+  const Answer a = Call(Route(""));
+  ASSERT_TRUE(a.ok()) << a.line;
+  EXPECT_EQ(PlanStore(a), "A");
+  EXPECT_EQ(a.Int("rules_version"), 1);
+  EXPECT_EQ(a.Str("promise"), "express");
+  const auto part = a.root["plan"].at(0);
+  EXPECT_EQ(part["role"].get_string().value(), "delivery");
+  EXPECT_EQ(part["tier"].get_string().value(), "direct");
+  EXPECT_EQ(part["dealer"].get_string().value(), "D1");
+}
+
+TEST_F(RoutingRulesTest, ClosedAndPausedStoresAreSkippedAndExplained) {
+  Start();
+  const Answer late = Call(Route(R"("explain":true)", R"([{"sku":"X","qty":1}])", kLate));
+  EXPECT_EQ(PlanStore(late), "B") << late.line;
+  EXPECT_EQ(Verdict(late, "A"), "closed");
+  EXPECT_EQ(Verdict(late, "P"), "paused");
+  EXPECT_EQ(Verdict(late, "B"), "eligible");
+  // The same order at noon: A is open again.
+  EXPECT_EQ(PlanStore(Call(Route(""))), "A");
+}
+
+TEST_F(RoutingRulesTest, ExplainNamesTheMissingUnits) {
+  Start();
+  const Answer a = Call(Route(R"("explain":true)", R"([{"sku":"Y","qty":5}])"));
+  ASSERT_TRUE(a.ok()) << a.line;
+  EXPECT_FALSE(a.Flag("found"));
+  EXPECT_EQ(a.Str("reason"), "out_of_stock");
+  EXPECT_EQ(Verdict(a, "C"), "missing: Y\u00d72");
+  EXPECT_EQ(Verdict(a, "A"), "missing: Y\u00d75");
+}
+
+TEST_F(RoutingRulesTest, DeliveryZoneReplacesTheRadius) {
+  Start();
+  // Inside Z's zone: Z (on the spot) wins.
+  const Answer in = Call(R"({"op":"route","lat":31.2304,"lon":121.5237,"at":")" +
+                         std::string(kNoon) + R"(","items":[{"sku":"X","qty":1}]})");
+  EXPECT_EQ(PlanStore(in), "Z") << in.line;
+  // 2.9 km east of Z: inside its 8 km radius, outside its zone; A (7.6 km) serves.
+  const Answer out =
+      Call(R"({"op":"route","lat":31.2304,"lon":121.5537,"at":")" + std::string(kNoon) +
+           R"(","explain":true,"items":[{"sku":"X","qty":1}]})");
+  EXPECT_EQ(PlanStore(out), "A") << out.line;
+  EXPECT_EQ(Verdict(out, "Z"), "out_of_zone");
+}
+
+TEST_F(RoutingRulesTest, PreferredStoreWinsWithinTheSlackOnly) {
+  Start("[rules]\nbound_store_slack_min = 10\n");
+  const Answer b = Call(Route(R"("prefer_store":"B")"));
+  EXPECT_EQ(PlanStore(b), "B") << b.line;  // 13.9 min, within 10 of 10.0
+  EXPECT_TRUE(b.root["bound_store"]["chosen"].get_bool().value());
+  const Answer c = Call(Route(R"("prefer_store":"C")"));
+  EXPECT_EQ(PlanStore(c), "A") << c.line;  // 21.7 min is beyond the slack
+  EXPECT_FALSE(c.root["bound_store"]["chosen"].get_bool().value());
+  EXPECT_EQ(c.root["bound_store"]["why"].get_string().value(), "slower_than_slack");
+  const Answer p = Call(Route(R"("prefer_store":"P")"));
+  EXPECT_EQ(p.root["bound_store"]["why"].get_string().value(), "paused") << p.line;
+  const Answer unknown = Call(Route(R"("prefer_store":"NOPE")"));
+  EXPECT_EQ(unknown.Str("reason"), "unknown_store") << unknown.line;
+}
+
+TEST_F(RoutingRulesTest, DealerScopeKeepsAnOrderWithItsDealersStores) {
+  Start("[rules]\ndealer_scope = true\n");
+  EXPECT_EQ(PlanStore(Call(Route(R"("dealer":"D2")"))), "B");
+  EXPECT_EQ(PlanStore(Call(Route(""))), "A");  // no dealer named: any store
+  const Answer a = Call(Route(R"("dealer":"D2","explain":true)"));
+  EXPECT_EQ(Verdict(a, "A"), "dealer_scope");
+}
+
+TEST_F(RoutingRulesTest, SafetyStockKeepsUnitsBackForWalkIns) {
+  Start("[rules.safety_stock]\ndirect = 5\n");
+  // A, C (direct) keep all 5 units back; B (franchise) keeps none.
+  const Answer a = Call(Route(R"("explain":true)"));
+  EXPECT_EQ(PlanStore(a), "B") << a.line;
+  EXPECT_EQ(Verdict(a, "A"), "missing: X\u00d71");
+}
+
+TEST_F(RoutingRulesTest, SafetyStockBySkuPrefix) {
+  Start("[rules.safety_stock.sku_prefix]\nY = 1\n");
+  // C has 3 Y and keeps 1 back: 2 can go, 3 cannot.
+  EXPECT_EQ(PlanStore(Call(Route("", R"([{"sku":"Y","qty":2}])"))), "C");
+  EXPECT_FALSE(Call(Route("", R"([{"sku":"Y","qty":3}])")).Flag("found"));
+}
+
+TEST_F(RoutingRulesTest, ObjectiveReordersCandidates) {
+  Start("[rules.score]\neta = 1.0\nfranchise = -10.0\n");
+  const Answer a = Call(Route(R"("explain":true)"));
+  EXPECT_EQ(PlanStore(a), "B") << a.line;  // 13.9 - 10 beats 10.0
+  const auto first = a.root["candidates"].at(0);
+  EXPECT_EQ(first["store"].get_string().value(), "B");
+  EXPECT_NEAR(first["score"]["total"].get_double().value(), 3.9, 0.05);
+}
+
+TEST_F(RoutingRulesTest, CitySpeedAndRushHourChangeWhatIsInTime) {
+  // Y is only at C (3 km): 21.7 min at 20 km/h, 56.8 min at 5 km/h.
+  Start("[rules.city.Shanghai]\nspeed_kmh = 5\n");
+  const std::string y = R"([{"sku":"Y","qty":1}])";
+  const Answer slow = Call(Route(R"("within_min":30,"explain":true)", y));
+  EXPECT_FALSE(slow.Flag("found")) << slow.line;
+  EXPECT_EQ(Verdict(slow, "C"), "beyond_promise");
+  daemon_.reset();
+
+  TempDir other;
+  other.Write("stores.csv", kStores);
+  other.Write("stock.csv", kStock);
+  other.Write("z.geojson", kZone);
+  const auto config = other.Write(
+      "h.toml",
+      std::string(kBase) +
+          "[[rules.speed_bands]]\nfrom = \"11:00\"\nto = \"13:00\"\nspeed_factor = 0.25\n");
+  Daemon d(config);
+  Client c(d.port());
+  EXPECT_FALSE(c.Call(Route(R"("within_min":30)", y, kNoon)).Flag("found"));  // rush hour
+  EXPECT_EQ(PlanStore(c.Call(Route(R"("within_min":30)", y, "2026-11-24T15:00:00+08:00"))), "C");
+}
+
+TEST_F(RoutingRulesTest, PickupAtAStoreIsReadyAfterOpening) {
+  Start();
+  const Answer late = Call(R"({"op":"route","mode":"pickup","pickup_store":"A","at":")" +
+                           std::string(kLate) + R"(","items":[{"sku":"X","qty":1}]})");
+  ASSERT_TRUE(late.Flag("found")) << late.line;
+  const auto part = late.root["plan"].at(0);
+  EXPECT_EQ(part["role"].get_string().value(), "pickup");
+  // Closed at 23:00, opens 09:00 (600 min), then 10 min to pick.
+  EXPECT_NEAR(part["eta_min"].get_double().value(), 610.0, 0.05);
+  const Answer noon = Call(R"({"op":"route","mode":"pickup","pickup_store":"A","at":")" +
+                           std::string(kNoon) + R"(","items":[{"sku":"X","qty":1}]})");
+  EXPECT_NEAR(noon.root["plan"].at(0)["eta_min"].get_double().value(), 10.0, 0.05);
+  // Another city's customer may pick up here: no location is needed.
+  const Answer lacks = Call(R"({"op":"route","mode":"pickup","pickup_store":"A",)"
+                            R"("items":[{"sku":"Y","qty":1}]})");
+  EXPECT_FALSE(lacks.Flag("found")) << lacks.line;
+  EXPECT_EQ(lacks.Str("reason"), "out_of_stock");
+  const Answer paused = Call(R"({"op":"route","mode":"pickup","pickup_store":"P",)"
+                             R"("items":[{"sku":"X","qty":1}]})");
+  EXPECT_EQ(paused.Str("reason"), "stores_unavailable") << paused.line;
+}
+
+TEST_F(RoutingRulesTest, PickupByLocationOffersTheNearestOptions) {
+  Start("[rules]\npickup_options = 2\n");
+  const Answer a = Call(Route(R"("mode":"pickup")"));
+  ASSERT_TRUE(a.Flag("found")) << a.line;
+  simdjson::dom::array options;
+  ASSERT_EQ(a.root["options"].get_array().get(options), simdjson::SUCCESS) << a.line;
+  ASSERT_EQ(options.size(), 2u);
+  EXPECT_EQ(options.at(0)["store"].get_string().value(), "A");
+  EXPECT_EQ(options.at(1)["store"].get_string().value(), "B");  // P is paused
+}
+
+TEST_F(RoutingRulesTest, WarehousesShipWhenAskedOrAsAFallback) {
+  Start();
+  EXPECT_EQ(Call(Route(R"("mode":"ship")")).Str("reason"), "out_of_stock");
+  ASSERT_TRUE(Call(R"({"op":"stock.set","store":"W","sku":"Y","on_hand":50})").ok());
+  const Answer ship = Call(Route(R"("mode":"ship")", R"([{"sku":"Y","qty":5}])"));
+  ASSERT_TRUE(ship.Flag("found")) << ship.line;
+  EXPECT_EQ(PlanStore(ship), "W");
+  EXPECT_EQ(ship.Str("promise"), "standard");
+  EXPECT_EQ(ship.root["plan"].at(0)["ship_days"].get_int64().value(), 2);
+  // No store has 5 Y: without the fallback nothing, with it the warehouse.
+  EXPECT_FALSE(Call(Route("", R"([{"sku":"Y","qty":5}])")).Flag("found"));
+  const Answer fb =
+      Call(Route(R"("fallback":"ship","order":"F-1","reserve":true)", R"([{"sku":"Y","qty":5}])"));
+  ASSERT_TRUE(fb.Flag("reserved")) << fb.line;
+  EXPECT_EQ(fb.root["plan"].at(0)["role"].get_string().value(), "ship");
+  const Answer level = Call(R"({"op":"stock","store":"W","sku":"Y"})");
+  EXPECT_EQ(level.Int("reserved"), 5);
+  // A warehouse never serves a delivery within the hour.
+  EXPECT_EQ(
+      Call(R"({"op":"route","lat":31.0,"lon":121.2,"items":[{"sku":"Y","qty":1}]})").Str("reason"),
+      "no_store_in_range");
+}
+
+TEST_F(RoutingRulesTest, ReservationEventsCarryAttribution) {
+  Start();
+  const Answer a = Call(Route(R"("order":"O-1","reserve":true,"prefer_store":"B")"));
+  ASSERT_TRUE(a.Flag("reserved")) << a.line;
+  Client sub(daemon_->port());
+  const Answer head = sub.Call(R"({"op":"subscribe","name":"erp","from":1})");
+  ASSERT_TRUE(head.ok()) << head.line;
+  const Answer e = Client::Parse(sub.ReadLine());
+  EXPECT_EQ(e.Str("type"), "reserved");
+  EXPECT_EQ(e.Str("store"), "B");
+  EXPECT_EQ(e.Str("tier"), "franchise");
+  EXPECT_EQ(e.Str("dealer"), "D2");
+}
+
+TEST_F(RoutingRulesTest, BadRouteOptionsAreRefusedAndChangeNothing) {
+  Start();
+  const char* bad[] = {
+      R"({"op":"route","mode":"teleport","lat":31,"lon":121,"items":[{"sku":"X","qty":1}]})",
+      R"({"op":"route","pickup_store":"A","items":[{"sku":"X","qty":1}]})",
+      R"({"op":"route","lat":31,"lon":121,"at":"tomorrow","items":[{"sku":"X","qty":1}]})",
+      R"({"op":"route","lat":31,"lon":121,"fallback":"drone","items":[{"sku":"X","qty":1}]})",
+      R"({"op":"route","lat":31,"items":[{"sku":"X","qty":1}]})",
+  };
+  for (const char* line : bad) {
+    const Answer a = Call(line);
+    EXPECT_EQ(a.code(), "bad_request") << line << " -> " << a.line;
+  }
+  EXPECT_EQ(Call(R"({"op":"stock","store":"A","sku":"X"})").Int("available"), 5);
+}
+
+TEST_F(RoutingRulesTest, ReloadSwapsRulesAndAFailedOneKeepsTheOld) {
+  Start();
+  EXPECT_EQ(PlanStore(Call(Route(""))), "A");
+  Rewrite("[rules.safety_stock]\ndirect = 5\n");
+  const Answer ok = Call(R"({"op":"reload"})");
+  ASSERT_TRUE(ok.ok()) << ok.line;
+  EXPECT_EQ(ok.Int("rules_version"), 2);
+  const Answer after = Call(Route(""));
+  EXPECT_EQ(PlanStore(after), "B");
+  EXPECT_EQ(after.Int("rules_version"), 2);
+
+  Rewrite("[rules]\nspeed_kmh = -3\n");
+  const Answer bad = Call(R"({"op":"reload"})");
+  EXPECT_EQ(bad.code(), "reload_failed") << bad.line;
+  const std::string message(bad.root["error"]["message"].get_string().value());
+  EXPECT_NE(message.find("h.toml:"), std::string::npos) << message;
+  EXPECT_NE(message.find("[rules] speed_kmh"), std::string::npos) << message;
+  const Answer still = Call(Route(""));
+  EXPECT_EQ(PlanStore(still), "B");
+  EXPECT_EQ(still.Int("rules_version"), 2);
+
+  // Keys that shape the running daemon are reported, not applied.
+  Rewrite("[limits]\nmax_items = 7\n");
+  const Answer restart = Call(R"({"op":"reload"})");
+  ASSERT_TRUE(restart.ok()) << restart.line;
+  EXPECT_EQ(restart.root["restart_needed"].at(0).get_string().value(), "limits.max_items");
+  EXPECT_EQ(PlanStore(Call(Route(""))), "A");
+}
+
+TEST_F(RoutingRulesTest, SighupReloads) {
+  Start();
+  Rewrite("[rules.safety_stock]\ndirect = 5\n");
+  ::kill(daemon_->pid(), SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  Answer a = Call(Route(""));
+  while (a.Int("rules_version") == 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    a = Call(Route(""));
+  }
+  EXPECT_EQ(a.Int("rules_version"), 2);
+  EXPECT_EQ(PlanStore(a), "B");
+}
+
+TEST_F(RoutingRulesTest, DryRunCountsChangedDecisionsAndSwapsNothing) {
+  Start();
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(PlanStore(Call(Route(""))), "A");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_FALSE(Call(Route("", R"([{"sku":"Y","qty":4}])")).Flag("found"));
+  }
+  // Safety stock moves the X orders from A to B; a warehouse-free change
+  // cannot make the Y orders fulfillable, so they stay unchanged.
+  Rewrite("[rules.safety_stock]\ndirect = 5\n");
+  const Answer dry = Call(R"({"op":"reload","dry_run":true})");
+  ASSERT_TRUE(dry.ok()) << dry.line;
+  EXPECT_EQ(dry.Int("orders_replayed"), 13);
+  EXPECT_EQ(dry.Int("changed_store"), 10);
+  EXPECT_EQ(dry.Int("became_unfulfillable"), 0);
+  EXPECT_EQ(dry.Int("unchanged"), 3);
+  EXPECT_EQ(dry.Int("rules_version"), 1);
+  const auto example = dry.root["examples"].at(0);
+  EXPECT_EQ(example["before"].get_string().value(), "A");
+  EXPECT_EQ(example["after"].get_string().value(), "B");
+  EXPECT_EQ(PlanStore(Call(Route(""))), "A");  // nothing was swapped
+
+  Rewrite("[rules]\npromise_min = 11\n");       // only A (10.0) is in time
+  Call(Route("", R"([{"sku":"Y","qty":1}])"));  // C serves it now (21.7 min)
+  const Answer tighter = Call(R"({"op":"reload","dry_run":true})");
+  EXPECT_EQ(tighter.Int("became_unfulfillable"), 1) << tighter.line;
+}
+
+// Reload while clients route flat out: no request fails or stalls, and each
+// answer is wholly the old rules' or wholly the new ones'.
+TEST_F(RoutingRulesTest, ReloadUnderLoadFailsNothingAndNeverMixes) {
+  Start();
+  const std::string safety = "[rules.safety_stock]\ndirect = 5\n";
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> answers{0};
+  std::atomic<int64_t> wrong{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 3; ++t) {
+    clients.emplace_back([&] {
+      Client c(daemon_->port());
+      while (!stop.load()) {
+        // 16 pipelined requests at a time.
+        for (int i = 0; i < 16; ++i) c.Send(Route(""));
+        for (int i = 0; i < 16; ++i) {
+          const Answer a = Client::Parse(c.ReadLine(std::chrono::seconds(5)));
+          ++answers;
+          // Odd versions have no safety stock (A), even ones keep A's units (B).
+          const std::string expect = a.Int("rules_version") % 2 == 1 ? "A" : "B";
+          if (!a.ok() || PlanStore(a) != expect) ++wrong;
+        }
+      }
+    });
+  }
+  Client ops(daemon_->port());
+  for (int i = 0; i < 20; ++i) {
+    Rewrite(i % 2 == 0 ? safety : "");
+    const Answer r = ops.Call(R"({"op":"reload"})");
+    ASSERT_TRUE(r.ok()) << r.line;
+    EXPECT_EQ(r.Int("rules_version"), i + 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  stop = true;
+  for (auto& c : clients) c.join();
+  EXPECT_GT(answers.load(), 500);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+}  // namespace
+}  // namespace hourglass::testing
