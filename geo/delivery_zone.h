@@ -58,7 +58,7 @@ class DeliveryZone {
   // orientation is accepted: outer rings and holes are reoriented here.
   // Polygons may overlap or touch and are merged, so a collection of nested
   // contours (10, 20, 30 min) becomes the largest of them. On failure returns
-  // nullopt and sets `why` ("polygon 2: ring 0 is not closed: ...").
+  // nullopt and sets `why` ("polygon 2: ring 0 (the outer ring) is not closed: ...").
   static std::optional<DeliveryZone> Make(std::vector<ZonePolygon> polygons, std::string& why);
 
   // True when `p` is inside the zone or on its boundary (a hole's edge
