@@ -22,6 +22,12 @@ constexpr size_t kHeaderBytes = 16;
 // No event comes near this; a larger length field is damage, not data.
 constexpr uint32_t kMaxRecordBytes = 1u << 24;
 
+int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 uint32_t Crc(uint64_t seq, const char* payload, size_t len) {
   boost::crc_32_type crc;
   unsigned char seq_bytes[8];
@@ -260,6 +266,7 @@ uint64_t Journal::AppendEvent(const Event& event) {
   PutU32(header + 4, Crc(seq, header + kHeaderBytes, len));
   PutU64(header + 8, seq);
   pending_last_ = seq;
+  if (options_.sync != SyncMode::kNone) pending_at_ns_.push_back(SteadyNs());
   last_seq_.store(seq, std::memory_order_release);
   const bool first = start == 0;
   lock.unlock();
@@ -290,6 +297,12 @@ void Journal::SyncFile() {
   synced_seq_.store(written_seq_.load(std::memory_order_relaxed), std::memory_order_release);
 }
 
+void Journal::RecordAcks() {
+  const int64_t now = SteadyNs();
+  for (const int64_t at : writing_at_ns_) ack_ns_.Record(static_cast<uint64_t>(now - at));
+  writing_at_ns_.clear();
+}
+
 void Journal::WriterLoop() {
   using Clock = std::chrono::steady_clock;
   auto last_sync = Clock::now();
@@ -309,6 +322,7 @@ void Journal::WriterLoop() {
         wake_.wait(lock, [&] { return !pending_.empty() || stopping_; });
       }
       writing_.swap(pending_);
+      writing_at_ns_.swap(pending_at_ns_);
       batch_last = pending_last_;
       stop = stopping_ && writing_.empty();
     }
@@ -341,6 +355,7 @@ void Journal::WriterLoop() {
         SyncFile();
         last_sync = Clock::now();
       }
+      RecordAcks();
       if (listener_) listener_(batch_last);
     }
     if (options_.sync == SyncMode::kBatch && Clock::now() - last_sync >= interval) {

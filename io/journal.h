@@ -27,6 +27,7 @@
 #include "alloc/event_log.h"
 #include "alloc/function_ref.h"
 #include "alloc/store_set.h"
+#include "io/latency_histogram.h"
 
 namespace hourglass::io {
 
@@ -95,12 +96,18 @@ class Journal : public alloc::EventLog {
   uint64_t RetainedBytes() const;
   const JournalOptions& options() const { return options_; }
 
+  // Per record, nanoseconds from Append to the moment answers about it may
+  // go (written for batch, fsynced for always; none is not measured): the
+  // latency the sync mode adds. Call after Stop().
+  const LatencyHistogram& AckLatency() const { return ack_ns_; }
+
  private:
   template <typename Event>
   uint64_t AppendEvent(const Event& event);
   void WriterLoop();
   void OpenSegment(uint64_t first_seq);
   void SyncFile();
+  void RecordAcks();
 
   const JournalOptions options_;
   const alloc::StoreSet& stores_;
@@ -109,7 +116,8 @@ class Journal : public alloc::EventLog {
   std::condition_variable wake_;
   std::string pending_;        // encoded records not yet handed to the writer; guarded by mu_
   uint64_t pending_last_ = 0;  // seq of the last record in pending_; guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
+  std::vector<int64_t> pending_at_ns_;    // Append time of each record in pending_; guarded by mu_
+  bool stopping_ = false;                 // guarded by mu_
   std::vector<JournalSegment> segments_;  // guarded by mu_
 
   std::atomic<uint64_t> last_seq_{0};
@@ -121,6 +129,8 @@ class Journal : public alloc::EventLog {
   int fd_ = -1;
   uint64_t segment_size_ = 0;
   std::string writing_;
+  std::vector<int64_t> writing_at_ns_;
+  LatencyHistogram ack_ns_;
   bool new_segment_ = false;  // the next write starts a segment (set by Recover)
   std::thread writer_;
 };

@@ -42,7 +42,8 @@ struct Worker {
   std::unordered_set<Connection*> connections;  // this worker's thread only
   std::unordered_set<Connection*> waiting;      // blocked on the journal; this thread only
   // How long answers were held back for the journal, in nanoseconds: from the
-  // request's handling to the answer being handed to the socket. This thread only.
+  // request's handling to the answer being handed to the socket (so it also
+  // counts waiting behind an answer already being written). This thread only.
   LatencyHistogram journal_hold_ns;
   std::optional<asio::steady_timer> grace_timer;
   bool stopping = false;
