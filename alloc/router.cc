@@ -42,8 +42,6 @@ const char* RejectName(Reject reject) {
       return "dealer_scope";
     case Reject::kBeyondPromise:
       return "beyond_promise";
-    case Reject::kAtCapacity:
-      return "at_capacity";
     case Reject::kMissing:
       return "missing";
   }

@@ -5,8 +5,8 @@
 // delivery zone) and eta_min = prep_min + distance * detour / speed_kmh * 60
 // is within the promise; candidates are ordered by ETA, then distance, then
 // store id. The rules add: paused and closed stores, dealer scope, per-city
-// and time-of-day courier speeds. Stock (and capacity) is checked by the
-// caller (Allocator), in rank order.
+// and time-of-day courier speeds. Stock is checked by the caller
+// (Allocator), in rank order.
 //
 // Thread-safety: const after construction; call Rank from any thread, each
 // with its own RouteScratch.
@@ -32,15 +32,14 @@ enum class Reject : uint8_t {
   kClosed,         // outside its opening hours at the order's time
   kDealerScope,    // another dealer's store, and the rules scope orders by dealer
   kBeyondPromise,  // it delivers there, but not within the promise
-  kAtCapacity,     // its deliveries this hour reached capacity_per_hour
   kMissing,        // it lacks an item (or has it only within its safety stock)
 };
 const char* RejectName(Reject reject);
 
 // The weighted parts of a candidate's score (see Objective); total is their sum.
 struct ScoreParts {
-  double eta = 0, distance = 0, depth = 0, load = 0, tier = 0;
-  double total() const { return eta + distance + depth + load + tier; }
+  double eta = 0, distance = 0, depth = 0, tier = 0;
+  double total() const { return eta + distance + depth + tier; }
 };
 
 struct Candidate {

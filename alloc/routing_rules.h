@@ -65,12 +65,9 @@ struct Objective {
   double eta = 0;        // per minute of ETA
   double distance = 0;   // per km
   double depth = 0;      // times 1 / (1 + the fewest units the store keeps of a line after it)
-  double load = 0;       // times the store's share of its hourly capacity already used
   double franchise = 0;  // added for a franchise store (tier preference; negative favours them)
 
-  bool configured() const {
-    return eta != 0 || distance != 0 || depth != 0 || load != 0 || franchise != 0;
-  }
+  bool configured() const { return eta != 0 || distance != 0 || depth != 0 || franchise != 0; }
 };
 
 struct RoutingRules {
@@ -83,8 +80,6 @@ struct RoutingRules {
   double bound_store_slack_min = 10;  // a prefer_store wins within this of the best ETA
   int pickup_options = 3;             // pickup by location: this many options
   double pickup_search_km = 10;       // pickup by location: stores within this distance
-  double transfer_radius_km = 15;     // pickup: stores that may send missing items
-  double transfer_handling_min = 20;  // pickup: receiving a transfer at the pickup store
   bool dealer_scope = false;          // a request's dealer limits it to that dealer's stores
   std::unordered_map<std::string, geo::EtaModel, StringHash, std::equal_to<>> city_eta;
   std::vector<SpeedBand> speed_bands;

@@ -43,10 +43,7 @@ std::vector<NumberKey> NumberKeys() {
        [](Config& c, double v) { c.rules.routing.pickup_options = int(v); }},
       {"rules", "pickup_search_km", false, 0.1, 500,
        [](Config& c, double v) { c.rules.routing.pickup_search_km = v; }},
-      {"rules", "transfer_radius_km", false, 0.1, 500,
-       [](Config& c, double v) { c.rules.routing.transfer_radius_km = v; }},
-      {"rules", "transfer_handling_min", false, 0, 1440,
-       [](Config& c, double v) { c.rules.routing.transfer_handling_min = v; }},
+
       {"limits", "max_line_bytes", true, 1024, 16 << 20,
        [](Config& c, double v) { c.limits.max_line_bytes = int64_t(v); }},
       {"limits", "max_items", true, 1, 10000,
@@ -205,12 +202,11 @@ void ReadRuleTable(const std::filesystem::path& file, std::string_view name, con
       }
     }
   } else if (name == "score") {
-    OnlyKeys(file, *t, table, {"eta", "distance", "depth", "load", "franchise"});
+    OnlyKeys(file, *t, table, {"eta", "distance", "depth", "franchise"});
     alloc::Objective& o = rules.objective;
     o.eta = RuleNumber(file, *t, table, "eta", -1e6, 1e6, 0);
     o.distance = RuleNumber(file, *t, table, "distance", -1e6, 1e6, 0);
     o.depth = RuleNumber(file, *t, table, "depth", -1e6, 1e6, 0);
-    o.load = RuleNumber(file, *t, table, "load", -1e6, 1e6, 0);
     o.franchise = RuleNumber(file, *t, table, "franchise", -1e6, 1e6, 0);
   }
 }

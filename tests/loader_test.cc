@@ -4,7 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include "alloc/store_set.h"
 #include "io/config.h"
 #include "io/data_loader.h"
 #include "io/load_error.h"
@@ -181,6 +185,80 @@ TEST_F(LoaderTest, BadConfigNamesLineAndKey) {
             std::string::npos);
   EXPECT_NE(LoadConfigText("[journal]\nsnapshot_every_records = 5\n").find("must be within"),
             std::string::npos);
+}
+
+// configs/rules-example.toml writes out every routing rule; it must load, and
+// its values must land where the router reads them.
+TEST_F(LoaderTest, RulesExampleLoadsEveryRuleAndTheAttributedStores) {
+  const fs::path source = HOURGLASS_SOURCE_DIR;
+  const Config c = LoadConfig(source / "configs" / "rules-example.toml");
+  const alloc::RoutingRules& r = c.rules.routing;
+  EXPECT_EQ(c.stores_csv, source / "configs" / "sample" / "stores-attributes.csv");
+  EXPECT_EQ(r.utc_offset_min, 480);
+  EXPECT_TRUE(r.dealer_scope);
+  EXPECT_DOUBLE_EQ(r.bound_store_slack_min, 10);
+  EXPECT_EQ(r.pickup_options, 3);
+  EXPECT_DOUBLE_EQ(r.pickup_search_km, 10);
+  ASSERT_EQ(r.city_eta.count("Shanghai"), 1u);
+  EXPECT_DOUBLE_EQ(r.city_eta.find("Shanghai")->second.speed_kmh, 16);
+  EXPECT_DOUBLE_EQ(r.city_eta.find("Shanghai")->second.detour, 1.4);
+  ASSERT_EQ(r.city_eta.count("Beijing"), 1u);
+  EXPECT_DOUBLE_EQ(r.city_eta.find("Beijing")->second.speed_kmh, 18);
+  EXPECT_DOUBLE_EQ(r.city_eta.find("Beijing")->second.detour, c.rules.detour);  // not overridden
+  ASSERT_EQ(r.speed_bands.size(), 2u);
+  EXPECT_EQ(r.speed_bands[0].from_min, 7 * 60 + 30);
+  EXPECT_EQ(r.speed_bands[1].to_min, 19 * 60 + 30);
+  EXPECT_DOUBLE_EQ(r.speed_bands[1].speed_factor, 0.7);
+  EXPECT_EQ(r.safety_stock.direct, 1);
+  EXPECT_EQ(r.safety_stock.franchise, 2);
+  EXPECT_EQ(r.safety_stock.ForSku("SKU-00003"), 3);
+  EXPECT_EQ(r.safety_stock.ForSku("SKU-00100"), 0);
+  EXPECT_TRUE(r.objective.configured());
+  EXPECT_DOUBLE_EQ(r.objective.eta, 1.0);
+  EXPECT_DOUBLE_EQ(r.objective.franchise, 2.0);
+  EXPECT_EQ(c.limits.what_if_orders, 100000);
+  ASSERT_EQ(c.warehouses.size(), 1u);
+  EXPECT_EQ(c.warehouses[0].id, "WH-EAST");
+  EXPECT_EQ(c.warehouses[0].ship_days, 1);
+
+  // The prefix names SKUs that really are in the sample stock.
+  std::ifstream stock(c.stock_csv);
+  std::string line;
+  bool prefixed = false;
+  while (!prefixed && std::getline(stock, line)) prefixed = line.find(",SKU-0000") != line.npos;
+  EXPECT_TRUE(prefixed) << c.stock_csv;
+
+  const std::vector<alloc::Store> stores = LoadStores(c.stores_csv, c.rules, c.warehouses);
+  ASSERT_EQ(stores.size(), 61u);  // 60 stores, then the warehouse
+  const auto find = [&stores](std::string_view id) -> const alloc::Store& {
+    for (const alloc::Store& s : stores) {
+      if (s.id == id) return s;
+    }
+    ADD_FAILURE() << "no store " << id;
+    return stores.front();
+  };
+  const alloc::Store& s1 = find("S-0001");
+  EXPECT_NE(s1.zone, nullptr);
+  EXPECT_EQ(s1.city, "Shanghai");
+  EXPECT_EQ(s1.tier, alloc::StoreTier::kDirect);
+  const alloc::Store& franchise = find("S-0003");
+  EXPECT_EQ(franchise.tier, alloc::StoreTier::kFranchise);
+  EXPECT_EQ(franchise.dealer, "DLR-EAST");
+  EXPECT_TRUE(find("S-0007").paused);
+  EXPECT_FALSE(find("S-0002").paused);
+  EXPECT_FALSE(find("S-0004").hours.OpenAt(9 * 60 + 30));  // opens 10:00
+  EXPECT_TRUE(find("S-0005").hours.AlwaysOpen());
+  int paused = 0, franchises = 0;
+  for (const alloc::Store& s : stores) {
+    paused += s.paused;
+    franchises += s.tier == alloc::StoreTier::kFranchise;
+  }
+  EXPECT_EQ(paused, 1);
+  EXPECT_EQ(franchises, 18);
+  const alloc::Store& wh = stores.back();
+  EXPECT_EQ(wh.id, "WH-EAST");
+  EXPECT_EQ(wh.kind, alloc::SiteKind::kWarehouse);
+  EXPECT_EQ(wh.ship_days, 1);
 }
 
 }  // namespace
