@@ -55,12 +55,12 @@ Router::Router(const StoreSet& stores, const geo::StoreIndex& index)
   }
 }
 
-Reject Router::Availability(const Store& store, const RankContext& ctx) const {
+Reject Router::Availability(const Store& store, const RankContext& ctx, bool pickup) const {
   if (store.paused) return Reject::kPaused;
   if (ctx.rules->dealer_scope && !ctx.dealer.empty() && store.dealer != ctx.dealer) {
     return Reject::kDealerScope;
   }
-  if (!store.hours.OpenAt(ctx.minute_of_day)) return Reject::kClosed;
+  if (!pickup && !store.hours.OpenAt(ctx.minute_of_day)) return Reject::kClosed;
   return Reject::kNone;
 }
 
@@ -140,11 +140,7 @@ Candidate Router::Judge(StoreIdx idx, geo::LatLon at, const RankContext& ctx, bo
     // Ready once the store has opened and picked the order; closed now is no
     // reason to refuse a pickup.
     c.eta_min = store.hours.MinutesUntilOpen(ctx.minute_of_day) + store.prep_min;
-    if (store.paused) {
-      c.reject = Reject::kPaused;
-    } else if (ctx.rules->dealer_scope && !ctx.dealer.empty() && store.dealer != ctx.dealer) {
-      c.reject = Reject::kDealerScope;
-    }
+    c.reject = Availability(store, ctx, /*pickup=*/true);
     return c;
   }
   c.eta_min = ctx.rules->EtaFor(store, ctx.minute_of_day).EtaMin(store.prep_min, c.distance_km);

@@ -101,8 +101,9 @@ class Router {
   void SortDefault(std::vector<Candidate>& candidates) const;
 
  private:
-  // Rejections that do not depend on the point: paused, closed, dealer scope.
-  Reject Availability(const Store& store, const RankContext& ctx) const;
+  // Rejections that do not depend on the point: paused, dealer scope and
+  // (unless for a pickup, which waits for opening) closed.
+  Reject Availability(const Store& store, const RankContext& ctx, bool pickup = false) const;
 
   const StoreSet& stores_;
   const geo::StoreIndex& index_;

@@ -268,12 +268,6 @@ void WriteItems(JsonWriter& w, const alloc::Plan& plan) {
   w.EndArray();
 }
 
-const char* RoleOf(alloc::FulfilMode mode) {
-  return mode == alloc::FulfilMode::kDelivery ? "delivery"
-         : mode == alloc::FulfilMode::kPickup ? "pickup"
-                                              : "ship";
-}
-
 }  // namespace
 
 bool RequestHandler::ParseRoute(const dom::object& req, Answer& answer,
@@ -405,7 +399,7 @@ uint64_t RequestHandler::Route(const dom::object& req, std::string_view line, An
     const alloc::Store& store = stores[plan.store];
     w.Key("plan").BeginArray().BeginObject();
     WriteStore(w, store);
-    w.Field("role", RoleOf(r.mode));
+    w.Field("role", alloc::ModeName(r.mode));
     if (r.mode == alloc::FulfilMode::kShip) {
       w.Field("ship_days", static_cast<int64_t>(store.ship_days));
     } else {
