@@ -46,7 +46,6 @@ struct SafetyStock {
   };
   std::vector<Prefix> sku_prefixes;
 
-  bool any() const { return direct > 0 || franchise > 0 || !sku_prefixes.empty(); }
   int32_t ForTier(StoreTier tier) const {
     return tier == StoreTier::kDirect ? direct : tier == StoreTier::kFranchise ? franchise : 0;
   }

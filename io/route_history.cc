@@ -5,8 +5,7 @@
 namespace hourglass::io {
 
 RouteHistory::RouteHistory(size_t rings, size_t capacity)
-    : capacity_(capacity),
-      per_ring_(rings == 0 ? 0 : (capacity + rings - 1) / rings),
+    : per_ring_(rings == 0 ? 0 : (capacity + rings - 1) / rings),
       rings_(std::make_unique<Ring[]>(std::max<size_t>(rings, 1))),
       ring_count_(std::max<size_t>(rings, 1)) {}
 

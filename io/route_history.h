@@ -28,8 +28,6 @@ class RouteHistory {
   // A copy of every kept line (each ring oldest first).
   std::vector<std::string> Lines() const;
 
-  size_t capacity() const { return capacity_; }
-
  private:
   struct Ring {
     mutable std::mutex mu;
@@ -37,7 +35,6 @@ class RouteHistory {
     size_t next = 0;                 // guarded by mu
     bool wrapped = false;            // guarded by mu
   };
-  size_t capacity_;
   size_t per_ring_;
   std::unique_ptr<Ring[]> rings_;
   size_t ring_count_;
