@@ -17,6 +17,10 @@ fail() {
   exit 1
 }
 
+# Created before the daemon starts: the background shell opens them later, and the first
+# read below would otherwise find no file and end the script (set -e).
+: >"$tmp/daemon.out"
+: >"$tmp/daemon.err"
 "$daemon" --config "$src/configs/sample.toml" --listen 127.0.0.1:0 --data-dir "$tmp/var" \
   >"$tmp/daemon.out" 2>"$tmp/daemon.err" &
 pid=$!
