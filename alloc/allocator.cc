@@ -35,8 +35,9 @@ Allocator::Allocator(Inventory& inventory, RoutingRules rules, int64_t finished_
     : inventory_(inventory),
       router_(inventory.stores, inventory.index),
       rules_(std::move(rules)),
+      load_(inventory.stores),
       log_(log),
-      book_(inventory.stock, finished_retention_ms, log) {
+      book_(inventory.stock, finished_retention_ms, log, &load_) {
   for (uint32_t i = 0; i < inventory.stores.size(); ++i) {
     if (inventory.stores[StoreIdx{i}].kind == SiteKind::kWarehouse)
       warehouses_.push_back(StoreIdx{i});
@@ -150,7 +151,7 @@ bool Allocator::NormalizeItems(const RouteRequest& request, const RoutingRules& 
 }
 
 void Allocator::KeepServable(const RoutingRules& rules, const RouteRequest& request,
-                             AllocScratch& scratch) const {
+                             int64_t slot_ms, AllocScratch& scratch) const {
   const Objective& w = rules.objective;
   const bool scored = w.configured();
   // Without a score, a preference or a report, the first store that has
@@ -175,6 +176,9 @@ void Allocator::KeepServable(const RoutingRules& rules, const RouteRequest& requ
       c.score.eta = w.eta * c.eta_min;
       c.score.distance = w.distance * c.distance_km;
       c.score.depth = w.depth / (1.0 + spare);
+      if (const int32_t cap = inventory_.stores[c.store].capacity_per_hour; cap > 0) {
+        c.score.load = w.load * load_.Count(c.store, slot_ms) / cap;
+      }
       c.score.tier = inventory_.stores[c.store].tier == StoreTier::kFranchise ? w.franchise : 0;
     }
     servable.push_back(c);
@@ -311,6 +315,8 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
   ctx.within_min = request.within_min > 0 ? request.within_min : rules.promise_min;
   ctx.dealer = request.dealer;
   ctx.keep_rejected = request.explain;
+  ctx.load = &load_;
+  ctx.slot_ms = request.at_wall_ms != 0 ? request.at_wall_ms : now.wall_ms;
   if (!request.prefer_store.empty() && !inventory_.stores.Find(request.prefer_store)) {
     result.reason = NoRouteReason::kUnknownStore;
     return result;
@@ -363,7 +369,7 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
     if (direct) {
       servable.swap(route.candidates);
     } else {
-      KeepServable(rules, request, scratch);
+      KeepServable(rules, request, ctx.slot_ms, scratch);
     }
     if (!request.prefer_store.empty()) ApplyPreference(request, ctx, scratch);
     if (pickup_options) {
@@ -395,8 +401,12 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
 
   if (request.reserve) {
     const int64_t ttl_s = request.ttl_s > 0 ? request.ttl_s : rules.reservation_ttl_s;
-    switch (book_.Hold(request.order, servable, scratch.lines, now, ttl_s * 1000, result.plan,
-                       scratch.line_keep)) {
+    ReservationBook::HoldOptions hold;
+    hold.line_keep = scratch.line_keep;
+    hold.slot_ms = ctx.slot_ms;
+    if (!request.prefer_store.empty()) hold.bound = *inventory_.stores.Find(request.prefer_store);
+    switch (
+        book_.Hold(request.order, servable, scratch.lines, now, ttl_s * 1000, result.plan, hold)) {
       case ReservationBook::HoldStatus::kAlready:
         result.already = true;
         [[fallthrough]];

@@ -140,6 +140,7 @@ class Allocator {
 
   Inventory& inventory() { return inventory_; }
   const ReservationBook& book() const { return book_; }
+  const DeliveryLoad& load() const { return load_; }
 
  private:
   // Interns and merges the request's items (a SKU listed twice counts once,
@@ -150,7 +151,7 @@ class Allocator {
                       AllocScratch& scratch) const;
   // The candidates in scratch.route.candidates that have every item, in the
   // order the rules rank them; the rest go to explain.
-  void KeepServable(const RoutingRules& rules, const RouteRequest& request,
+  void KeepServable(const RoutingRules& rules, const RouteRequest& request, int64_t slot_ms,
                     AllocScratch& scratch) const;
   void Explain(const std::vector<Candidate>& rejected, AllocScratch& scratch) const;
   void Ship(AllocScratch& scratch) const;
@@ -162,6 +163,7 @@ class Allocator {
   Router router_;
   RulesHolder rules_;
   std::vector<StoreIdx> warehouses_;
+  DeliveryLoad load_;
   EventLog* const log_;
   ReservationBook book_;
 };

@@ -31,6 +31,8 @@ struct ReservationEvent {
   double distance_km = 0;
   int64_t expires_at_wall_ms = 0;  // kReserved: when the hold ends (Unix ms)
   int64_t wall_ms = 0;             // when the change happened (Unix ms)
+  int64_t slot_wall_ms = 0;        // the delivery's slot: its `at`, or when it was routed
+  StoreIdx bound = kNoStore;       // the prefer_store the order asked for (attribution)
   uint64_t seq = 0;                // set when replaying a logged event
 };
 

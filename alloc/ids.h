@@ -11,6 +11,8 @@ enum class StoreIdx : uint32_t {};
 enum class SkuIdx : uint32_t {};
 
 inline uint32_t Raw(StoreIdx s) { return static_cast<uint32_t>(s); }
+// "No store" where one is optional (a bound store that was not asked for).
+inline constexpr StoreIdx kNoStore{0xFFFFFFFFu};
 inline uint32_t Raw(SkuIdx s) { return static_cast<uint32_t>(s); }
 
 // One line of an order: `qty` units of `sku`.

@@ -18,8 +18,9 @@ const char* StateName(OrderState state) {
   return "unknown";
 }
 
-ReservationBook::ReservationBook(StockTable& stock, int64_t finished_retention_ms, EventLog* log)
-    : stock_(stock), finished_retention_ms_(finished_retention_ms), log_(log) {}
+ReservationBook::ReservationBook(StockTable& stock, int64_t finished_retention_ms, EventLog* log,
+                                 DeliveryLoad* load)
+    : stock_(stock), finished_retention_ms_(finished_retention_ms), log_(log), load_(load) {}
 
 uint64_t ReservationBook::Log(EventType type, std::string_view order, const Reservation& r,
                               int64_t wall_ms) {
@@ -34,6 +35,8 @@ uint64_t ReservationBook::Log(EventType type, std::string_view order, const Rese
   e.distance_km = r.distance_km;
   e.expires_at_wall_ms = r.expires_at_wall_ms;
   e.wall_ms = wall_ms;
+  e.slot_wall_ms = r.slot_ms;
+  e.bound = r.bound;
   return log_->Append(e);
 }
 
@@ -42,6 +45,7 @@ uint64_t ReservationBook::Unhold(Shard& shard, const std::string& order, Reserva
   uint64_t seq = 0;
   const EventType type = state == OrderState::kExpired ? EventType::kExpired : EventType::kReleased;
   stock_.Unhold(r.store, r.lines, [&] { return seq = Log(type, order, r, now.wall_ms); });
+  if (load_ != nullptr) load_->Remove(r.store, r.slot_ms);
   r.seq = seq;
   Finish(shard, order, r, state, now.mono_ms);
   return seq;
@@ -81,7 +85,7 @@ ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
                                                   std::span<const Candidate> candidates,
                                                   std::span<const NamedLine> lines, Now now,
                                                   int64_t ttl_ms, Plan& out,
-                                                  std::span<const int32_t> line_keep) {
+                                                  const HoldOptions& options) {
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
   auto it = shard.orders.find(order);
@@ -104,10 +108,15 @@ ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
     r.state = OrderState::kHeld;
     r.expires_at_ms = now.mono_ms + ttl_ms;
     r.expires_at_wall_ms = now.wall_ms + ttl_ms;
+    r.slot_ms = options.slot_ms;
+    r.bound = options.bound;
+    // Capacity first: a slot taken and then not needed is given back.
+    if (load_ != nullptr && !load_->TryAdd(c.store, r.slot_ms)) continue;
     if (!stock_.TryHold(
             c.store, r.lines,
             [&] { return r.seq = Log(EventType::kReserved, order, r, now.wall_ms); },
-            KeepBack{line_keep, c.keep_back})) {
+            KeepBack{options.line_keep, c.keep_back})) {
+      if (load_ != nullptr) load_->Remove(c.store, r.slot_ms);
       continue;
     }
     CopyPlan(r, out);
@@ -224,7 +233,10 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
     // The hold keeps the time it had left on the wall clock.
     r.expires_at_wall_ms = e.expires_at_wall_ms;
     r.expires_at_ms = now.mono_ms + (e.expires_at_wall_ms - now.wall_ms);
+    r.slot_ms = e.slot_wall_ms;
+    r.bound = e.bound;
     stock_.ForceHold(r.store, r.lines);
+    if (load_ != nullptr) load_->Restore(r.store, r.slot_ms);
     auto [it, fresh] = shard.orders.insert_or_assign(std::string(e.order), std::move(r));
     shard.due.emplace(it->second.expires_at_ms, it->first);
     return;
@@ -239,6 +251,7 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
     Finish(shard, it->first, r, OrderState::kCommitted, now.mono_ms);
   } else {
     stock_.Unhold(r.store, r.lines);
+    if (load_ != nullptr) load_->Remove(r.store, r.slot_ms);
     Finish(shard, it->first, r,
            e.type == EventType::kExpired ? OrderState::kExpired : OrderState::kReleased,
            now.mono_ms);
@@ -279,6 +292,8 @@ void ReservationBook::CopyOrdersLocked(Now now, std::vector<OrderImage>& out) co
       o.expires_at_wall_ms = r.expires_at_wall_ms;
       o.forget_at_wall_ms = now.wall_ms + (r.forget_at_ms - now.mono_ms);
       o.seq = r.seq;
+      o.slot_wall_ms = r.slot_ms;
+      o.bound = r.bound;
     }
   }
   out.resize(i);
@@ -298,6 +313,12 @@ void ReservationBook::Restore(const OrderImage& o, Now now) {
   r.expires_at_ms = now.mono_ms + (o.expires_at_wall_ms - now.wall_ms);
   r.forget_at_ms = now.mono_ms + (o.forget_at_wall_ms - now.wall_ms);
   r.seq = o.seq;
+  r.slot_ms = o.slot_wall_ms;
+  r.bound = o.bound;
+  // Held and committed deliveries still take their hour's capacity.
+  if (load_ != nullptr && (r.state == OrderState::kHeld || r.state == OrderState::kCommitted)) {
+    load_->Restore(r.store, r.slot_ms);
+  }
   // The stock table's snapshot already counts held units: nothing to hold here.
   auto [it, fresh] = shard.orders.insert_or_assign(o.order, std::move(r));
   shard.due.emplace(

@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alloc/delivery_load.h"
 #include "alloc/event_log.h"
 #include "alloc/ids.h"
 #include "alloc/router.h"
@@ -85,7 +86,9 @@ class ReservationBook {
  public:
   // Finished orders are remembered for `finished_retention_ms` so retries of
   // commit/release stay idempotent; after that they are forgotten.
-  ReservationBook(StockTable& stock, int64_t finished_retention_ms, EventLog* log = nullptr);
+  // `load` (may be null) counts deliveries per store and hour for capacity.
+  ReservationBook(StockTable& stock, int64_t finished_retention_ms, EventLog* log = nullptr,
+                  DeliveryLoad* load = nullptr);
 
   // If `order` is held or committed, copies its plan into `out` and returns true.
   bool FindActive(std::string_view order, Plan& out) const;
@@ -93,10 +96,19 @@ class ReservationBook {
   enum class HoldStatus { kHeld, kAlready, kNoStock };
   // Holds `lines` at the first candidate (in the given order) that has them
   // all. kAlready: the order was already active; `out` is its existing plan.
-  // Each candidate keeps back max(its keep_back, line_keep[i]) of line i.
+  struct HoldOptions {
+    std::span<const int32_t> line_keep;  // each candidate keeps back max(its keep_back, this)
+    int64_t slot_ms = 0;                 // the delivery's slot, for capacity (Unix ms)
+    StoreIdx bound = kNoStore;           // the prefer_store asked for, for attribution
+  };
+  // A candidate at its hourly capacity is passed over like one short of stock.
   HoldStatus Hold(std::string_view order, std::span<const Candidate> candidates,
                   std::span<const NamedLine> lines, Now now, int64_t ttl_ms, Plan& out,
-                  std::span<const int32_t> line_keep = {});
+                  const HoldOptions& options);
+  HoldStatus Hold(std::string_view order, std::span<const Candidate> candidates,
+                  std::span<const NamedLine> lines, Now now, int64_t ttl_ms, Plan& out) {
+    return Hold(order, candidates, lines, now, ttl_ms, out, HoldOptions{});
+  }
 
   FinishResult Commit(std::string_view order, Now now);
   FinishResult Release(std::string_view order, Now now);
@@ -130,6 +142,8 @@ class ReservationBook {
     int64_t expires_at_wall_ms = 0;  // the same instant on the wall clock, for the log
     int64_t forget_at_ms = 0;        // once finished
     uint64_t seq = 0;                // the log record of the last change
+    int64_t slot_ms = 0;             // the delivery's slot (Unix ms): its capacity hour
+    StoreIdx bound = kNoStore;       // the prefer_store the order asked for
   };
   // (when to look at the order again, order id)
   using Due = std::pair<int64_t, std::string>;
@@ -153,6 +167,7 @@ class ReservationBook {
   StockTable& stock_;
   const int64_t finished_retention_ms_;
   EventLog* const log_;
+  DeliveryLoad* const load_;
   mutable std::array<Shard, kShards> shards_;
 };
 

@@ -42,6 +42,8 @@ const char* RejectName(Reject reject) {
       return "dealer_scope";
     case Reject::kBeyondPromise:
       return "beyond_promise";
+    case Reject::kAtCapacity:
+      return "at_capacity";
     case Reject::kMissing:
       return "missing";
   }
@@ -55,12 +57,17 @@ Router::Router(const StoreSet& stores, const geo::StoreIndex& index)
   }
 }
 
-Reject Router::Availability(const Store& store, const RankContext& ctx, bool pickup) const {
+Reject Router::Availability(StoreIdx idx, const RankContext& ctx, bool pickup) const {
+  const Store& store = stores_[idx];
   if (store.paused) return Reject::kPaused;
   if (ctx.rules->dealer_scope && !ctx.dealer.empty() && store.dealer != ctx.dealer) {
     return Reject::kDealerScope;
   }
   if (!pickup && !store.hours.OpenAt(ctx.minute_of_day)) return Reject::kClosed;
+  if (!pickup && store.capacity_per_hour > 0 && ctx.load != nullptr &&
+      ctx.load->Count(idx, ctx.slot_ms) >= store.capacity_per_hour) {
+    return Reject::kAtCapacity;
+  }
   return Reject::kNone;
 }
 
@@ -87,7 +94,7 @@ NoRouteReason Router::Rank(geo::LatLon at, const RankContext& ctx, RouteScratch&
         c.reject = Reject::kBeyondPromise;
       } else {
         in_time = true;
-        c.reject = Availability(store, ctx);
+        c.reject = Availability(c.store, ctx);
       }
     }
     if (c.reject == Reject::kNone) {
@@ -140,7 +147,7 @@ Candidate Router::Judge(StoreIdx idx, geo::LatLon at, const RankContext& ctx, bo
     // Ready once the store has opened and picked the order; closed now is no
     // reason to refuse a pickup.
     c.eta_min = store.hours.MinutesUntilOpen(ctx.minute_of_day) + store.prep_min;
-    c.reject = Availability(store, ctx, /*pickup=*/true);
+    c.reject = Availability(idx, ctx, /*pickup=*/true);
     return c;
   }
   c.eta_min = ctx.rules->EtaFor(store, ctx.minute_of_day).EtaMin(store.prep_min, c.distance_km);
@@ -149,7 +156,7 @@ Candidate Router::Judge(StoreIdx idx, geo::LatLon at, const RankContext& ctx, bo
   } else if (c.eta_min > ctx.within_min) {
     c.reject = Reject::kBeyondPromise;
   } else {
-    c.reject = Availability(store, ctx);
+    c.reject = Availability(idx, ctx);
   }
   return c;
 }

@@ -5,8 +5,8 @@
 // delivery zone) and eta_min = prep_min + distance * detour / speed_kmh * 60
 // is within the promise; candidates are ordered by ETA, then distance, then
 // store id. The rules add: paused and closed stores, dealer scope, per-city
-// and time-of-day courier speeds. Stock is checked by the caller
-// (Allocator), in rank order.
+// and time-of-day courier speeds, and stores at their hourly capacity. Stock
+// is checked by the caller (Allocator), in rank order.
 //
 // Thread-safety: const after construction; call Rank from any thread, each
 // with its own RouteScratch.
@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alloc/delivery_load.h"
 #include "alloc/ids.h"
 #include "alloc/routing_rules.h"
 #include "alloc/store_set.h"
@@ -32,14 +33,15 @@ enum class Reject : uint8_t {
   kClosed,         // outside its opening hours at the order's time
   kDealerScope,    // another dealer's store, and the rules scope orders by dealer
   kBeyondPromise,  // it delivers there, but not within the promise
+  kAtCapacity,     // its deliveries for the slot's hour reached capacity_per_hour
   kMissing,        // it lacks an item (or has it only within its safety stock)
 };
 const char* RejectName(Reject reject);
 
 // The weighted parts of a candidate's score (see Objective); total is their sum.
 struct ScoreParts {
-  double eta = 0, distance = 0, depth = 0, tier = 0;
-  double total() const { return eta + distance + depth + tier; }
+  double eta = 0, distance = 0, depth = 0, load = 0, tier = 0;
+  double total() const { return eta + distance + depth + load + tier; }
 };
 
 struct Candidate {
@@ -67,10 +69,12 @@ const char* ReasonName(NoRouteReason reason);
 // What a ranking depends on besides the point.
 struct RankContext {
   const RoutingRules* rules = nullptr;
-  int minute_of_day = 0;       // local time of the order (or its `at`)
-  double within_min = 0;       // the promise
-  std::string_view dealer;     // the order's dealer ("" : any)
-  bool keep_rejected = false;  // explain: keep rejected stores in scratch.rejected
+  int minute_of_day = 0;               // local time of the order (or its `at`)
+  double within_min = 0;               // the promise
+  std::string_view dealer;             // the order's dealer ("" : any)
+  bool keep_rejected = false;          // explain: keep rejected stores in scratch.rejected
+  const DeliveryLoad* load = nullptr;  // capacity_per_hour; null: not limited
+  int64_t slot_ms = 0;                 // the delivery's slot (Unix ms), for capacity
 };
 
 // Per-thread buffers, reused so a decision allocates nothing once warm.
@@ -103,7 +107,7 @@ class Router {
  private:
   // Rejections that do not depend on the point: paused, dealer scope and
   // (unless for a pickup, which waits for opening) closed.
-  Reject Availability(const Store& store, const RankContext& ctx, bool pickup = false) const;
+  Reject Availability(StoreIdx store, const RankContext& ctx, bool pickup = false) const;
 
   const StoreSet& stores_;
   const geo::StoreIndex& index_;

@@ -64,9 +64,12 @@ struct Objective {
   double eta = 0;        // per minute of ETA
   double distance = 0;   // per km
   double depth = 0;      // times 1 / (1 + the fewest units the store keeps of a line after it)
+  double load = 0;       // times the share of the store's hourly capacity already taken
   double franchise = 0;  // added for a franchise store (tier preference; negative favours them)
 
-  bool configured() const { return eta != 0 || distance != 0 || depth != 0 || franchise != 0; }
+  bool configured() const {
+    return eta != 0 || distance != 0 || depth != 0 || load != 0 || franchise != 0;
+  }
 };
 
 struct RoutingRules {

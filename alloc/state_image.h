@@ -30,6 +30,8 @@ struct OrderImage {
   int64_t expires_at_wall_ms = 0;  // held: when the hold ends
   int64_t forget_at_wall_ms = 0;   // finished: when retries stop being remembered
   uint64_t seq = 0;
+  int64_t slot_wall_ms = 0;   // the delivery's slot, for capacity (0: unknown)
+  StoreIdx bound = kNoStore;  // the prefer_store the order asked for
 };
 
 struct StateImage {

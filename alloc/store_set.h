@@ -33,9 +33,10 @@ struct Store {
   double prep_min = 0;   // picking and packing before the courier leaves
   std::string city;      // for per-city courier rules ("" : none)
   StoreTier tier = StoreTier::kUnset;
-  std::string dealer;   // the regional dealer that runs it ("" : none)
-  OpeningHours hours;   // local time; open all day by default
-  bool paused = false;  // takes no orders until unpaused
+  std::string dealer;             // the regional dealer that runs it ("" : none)
+  OpeningHours hours;             // local time; open all day by default
+  int32_t capacity_per_hour = 0;  // deliveries held or committed per clock hour; 0: no limit
+  bool paused = false;            // takes no orders until unpaused
   // Replaces the radius when set: an isochrone exported from a routing engine.
   std::shared_ptr<const geo::DeliveryZone> zone;
   SiteKind kind = SiteKind::kStore;

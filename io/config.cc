@@ -202,11 +202,12 @@ void ReadRuleTable(const std::filesystem::path& file, std::string_view name, con
       }
     }
   } else if (name == "score") {
-    OnlyKeys(file, *t, table, {"eta", "distance", "depth", "franchise"});
+    OnlyKeys(file, *t, table, {"eta", "distance", "depth", "load", "franchise"});
     alloc::Objective& o = rules.objective;
     o.eta = RuleNumber(file, *t, table, "eta", -1e6, 1e6, 0);
     o.distance = RuleNumber(file, *t, table, "distance", -1e6, 1e6, 0);
     o.depth = RuleNumber(file, *t, table, "depth", -1e6, 1e6, 0);
+    o.load = RuleNumber(file, *t, table, "load", -1e6, 1e6, 0);
     o.franchise = RuleNumber(file, *t, table, "franchise", -1e6, 1e6, 0);
   }
 }

@@ -23,6 +23,7 @@ std::vector<alloc::Store> LoadStores(const std::filesystem::path& path, const Ru
   const auto dealer_col = csv.Column("dealer");
   const auto open_col = csv.Column("open");
   const auto paused_col = csv.Column("paused");
+  const auto capacity_col = csv.Column("capacity_per_hour");
   const auto zone_col = csv.Column("zone");
   const auto text = [&f = csv.fields()](std::optional<size_t> col) {
     return col && *col < f.size() ? f[*col] : std::string_view{};
@@ -65,6 +66,10 @@ std::vector<alloc::Store> LoadStores(const std::filesystem::path& path, const Ru
       const auto hours = alloc::OpeningHours::Parse(open, why);
       if (!hours) csv.Fail("open", why);
       s.hours = *hours;
+    }
+    if (capacity_col && !text(capacity_col).empty()) {
+      s.capacity_per_hour =
+          static_cast<int32_t>(csv.Int(*capacity_col, "capacity_per_hour", 0, 1'000'000));
     }
     if (const auto paused = text(paused_col); !paused.empty()) {
       if (paused != "true" && paused != "false" && paused != "1" && paused != "0") {

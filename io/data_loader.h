@@ -4,7 +4,7 @@
 //
 // stores.csv: header with store_id, lat, lon (required) and radius_km,
 //   prep_min (optional; default from [rules]), city, tier (direct |
-//   franchise), dealer, open ("09:00-22:00"), paused
+//   franchise), dealer, open ("09:00-22:00"), capacity_per_hour, paused
 //   (true/false), zone (a GeoJSON file, relative to the stores file, that
 //   replaces the radius); other columns are ignored.
 // stock.csv:  store_id, sku, on_hand — one row per (store, SKU).

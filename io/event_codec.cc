@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "io/clock.h"
+#include "io/iso_time.h"
 #include "io/json_writer.h"
 #include "io/load_error.h"
 
@@ -35,12 +36,18 @@ void EncodeEvent(uint64_t seq, const alloc::ReservationEvent& e, const alloc::St
   // Attribution: who shares the revenue, without a second lookup.
   if (store.tier != alloc::StoreTier::kUnset) w.Field("tier", alloc::TierName(store.tier));
   if (!store.dealer.empty()) w.Field("dealer", store.dealer);
+  if (e.bound != alloc::kNoStore) w.Field("bound_store", stores[e.bound].id);
   WriteItems(w, e);
   if (e.type == alloc::EventType::kReserved) {
     w.Key("eta_min").Fixed(e.eta_min, 6);
     w.Key("distance_km").Fixed(e.distance_km, 6);
     WriteTime(w, "expires_at", e.expires_at_wall_ms);
     w.Field("expires_at_ms", e.expires_at_wall_ms);
+    // A scheduled order's slot; otherwise the slot is `ts`.
+    if (e.slot_wall_ms != e.wall_ms) {
+      WriteTime(w, "at", e.slot_wall_ms);
+      w.Field("at_ms", e.slot_wall_ms);
+    }
   }
   WriteTime(w, "ts", e.wall_ms);
   w.EndObject();
@@ -120,6 +127,15 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
     if (doc["eta_min"].get(e.eta_min) || doc["distance_km"].get(e.distance_km) ||
         doc["expires_at_ms"].get(e.expires_at_wall_ms)) {
       fail("a reserved event lacks eta_min, distance_km or expires_at_ms");
+    }
+    std::string_view ts;
+    if (doc["at_ms"].get(e.slot_wall_ms) != simdjson::SUCCESS) {
+      if (doc["ts"].get(ts) == simdjson::SUCCESS) e.slot_wall_ms = ParseIsoTime(ts).value_or(0);
+    }
+    std::string_view bound;
+    if (doc["bound_store"].get(bound) == simdjson::SUCCESS) {
+      const auto b = allocator_.inventory().stores.Find(bound);
+      if (b) e.bound = *b;
     }
   }
   allocator_.Replay(e, now_);

@@ -14,7 +14,9 @@ namespace hourglass::io {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr char kMagic[8] = {'H', 'G', 'S', 'N', 'A', 'P', '0', '1'};
+// 02 added each order's delivery slot and bound store; 01 files are still read.
+constexpr char kMagic[8] = {'H', 'G', 'S', 'N', 'A', 'P', '0', '2'};
+constexpr char kMagicV1[8] = {'H', 'G', 'S', 'N', 'A', 'P', '0', '1'};
 
 class Writer {
  public:
@@ -114,6 +116,8 @@ fs::path WriteSnapshot(const fs::path& dir, const alloc::StateImage& image,
     w.Num(o.expires_at_wall_ms);
     w.Num(o.forget_at_wall_ms);
     w.Num(o.seq);
+    w.Num(o.slot_wall_ms);
+    w.Num(alloc::Raw(o.bound));
     w.Num(static_cast<uint32_t>(o.lines.size()));
     for (size_t i = 0; i < o.lines.size(); ++i) {
       w.Str(o.skus[i]);
@@ -177,7 +181,10 @@ alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory
   std::string data(static_cast<size_t>(in.tellg()), '\0');
   in.seekg(0);
   in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  if (data.size() < sizeof kMagic + 12 || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
+  const bool v1 =
+      data.size() >= sizeof kMagicV1 && std::memcmp(data.data(), kMagicV1, sizeof kMagicV1) == 0;
+  if (data.size() < sizeof kMagic + 12 ||
+      (!v1 && std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)) {
     throw LoadError(path.string() + ": not a snapshot file (bad header)");
   }
   uint32_t stored_crc;
@@ -227,6 +234,14 @@ alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory
     o.expires_at_wall_ms = r.Num<int64_t>();
     o.forget_at_wall_ms = r.Num<int64_t>();
     o.seq = r.Num<uint64_t>();
+    if (!v1) {
+      o.slot_wall_ms = r.Num<int64_t>();
+      const auto bound = r.Num<uint32_t>();
+      if (bound != alloc::Raw(alloc::kNoStore)) {
+        if (bound >= n_stores) r.Fail("an order names an unknown bound store index");
+        o.bound = store_map[bound];
+      }
+    }
     const auto lines = r.Num<uint32_t>();
     for (uint32_t k = 0; k < lines; ++k) {
       const std::string_view sku = r.Str();

@@ -14,16 +14,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Customer at (31.2304, 121.4737). A is on the spot, B 1 km north, C 3 km
-// north, P 1 km east but paused, Z 4.75 km east with a small delivery zone.
+// Customer at (31.2304, 121.4737). A is on the spot (2 deliveries an hour at
+// most), B 1 km north, C 3 km north, P 1 km east but paused, Z 4.75 km east
+// with a small delivery zone.
 // Default ETAs (20 km/h, detour 1.3, prep 10): A 10.0, B 13.9, C 21.7.
 constexpr const char* kStores =
-    "store_id,lat,lon,city,tier,dealer,open,paused,zone\n"
-    "A,31.2304,121.4737,Shanghai,direct,D1,09:00-22:00,,\n"
-    "B,31.2394,121.4737,Shanghai,franchise,D2,,,\n"
-    "C,31.2574,121.4737,Shanghai,direct,D1,,false,\n"
-    "P,31.2304,121.4837,Shanghai,direct,D1,,true,\n"
-    "Z,31.2304,121.5237,Shanghai,direct,D3,,,z.geojson\n";
+    "store_id,lat,lon,city,tier,dealer,open,paused,zone,capacity_per_hour\n"
+    "A,31.2304,121.4737,Shanghai,direct,D1,09:00-22:00,,,2\n"
+    "B,31.2394,121.4737,Shanghai,franchise,D2,,,,\n"
+    "C,31.2574,121.4737,Shanghai,direct,D1,,false,,\n"
+    "P,31.2304,121.4837,Shanghai,direct,D1,,true,,\n"
+    "Z,31.2304,121.5237,Shanghai,direct,D3,,,z.geojson,\n";
 constexpr const char* kStock =
     "store_id,sku,on_hand\n"
     "A,X,5\nB,X,5\nC,X,5\nP,X,5\nZ,X,5\nC,Y,3\n";
@@ -33,7 +34,7 @@ constexpr const char* kZone =
     R"([121.5337,31.2394],[121.5137,31.2394],[121.5137,31.2214]]]})";
 constexpr const char* kBase =
     "[data]\nstores = \"stores.csv\"\nstock = \"stock.csv\"\ndir = \"var\"\n"
-    "[journal]\nsync = \"none\"\n"
+    "[journal]\nsync = \"batch\"\n"  // kill -9 loses nothing acknowledged
     "[[warehouses]]\nid = \"W\"\nlat = 31.0\nlon = 121.2\nship_days = 2\n";
 
 constexpr const char* kNoon = "2026-11-24T12:00:00+08:00";
@@ -270,6 +271,51 @@ TEST_F(RoutingRulesTest, ReservationEventsCarryAttribution) {
   EXPECT_EQ(e.Str("store"), "B");
   EXPECT_EQ(e.Str("tier"), "franchise");
   EXPECT_EQ(e.Str("dealer"), "D2");
+}
+
+TEST_F(RoutingRulesTest, StoreAtItsHourlyCapacityIsSkippedForThatHour) {
+  Start();
+  const auto reserve = [&](const std::string& order, const std::string& at) {
+    return Call(Route(R"("order":")" + order + R"(","reserve":true,"explain":true)",
+                      R"([{"sku":"X","qty":1}])", at));
+  };
+  EXPECT_EQ(PlanStore(reserve("C-1", kNoon)), "A");
+  EXPECT_EQ(PlanStore(reserve("C-2", "2026-11-24T12:40:00+08:00")), "A");
+  const Answer third = reserve("C-3", "2026-11-24T12:10:00+08:00");
+  EXPECT_EQ(PlanStore(third), "B") << third.line;
+  EXPECT_EQ(Verdict(third, "A"), "at_capacity");
+  // Another hour has its own capacity.
+  EXPECT_EQ(PlanStore(reserve("C-4", "2026-11-24T13:05:00+08:00")), "A");
+  // A commit keeps its delivery counted; a release gives it back.
+  ASSERT_TRUE(Call(R"({"op":"commit","order":"C-1"})").ok());
+  EXPECT_EQ(PlanStore(reserve("C-5", kNoon)), "B");
+  ASSERT_TRUE(Call(R"({"op":"release","order":"C-2"})").ok());
+  EXPECT_EQ(PlanStore(reserve("C-6", kNoon)), "A");
+  // The counts survive a crash: they are rebuilt from the journal.
+  daemon_->Stop(SIGKILL);
+  daemon_ = std::make_unique<Daemon>(config_);
+  client_ = std::make_unique<Client>(daemon_->port());
+  const Answer after = reserve("C-7", kNoon);
+  EXPECT_EQ(PlanStore(after), "B") << after.line;
+  EXPECT_EQ(Verdict(after, "A"), "at_capacity");
+  // And a clean restart (from the snapshot).
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+  daemon_ = std::make_unique<Daemon>(config_);
+  client_ = std::make_unique<Client>(daemon_->port());
+  EXPECT_EQ(Verdict(reserve("C-8", kNoon), "A"), "at_capacity");
+}
+
+TEST_F(RoutingRulesTest, EventsNameTheBoundStoreAndTheSlot) {
+  Start();
+  const Answer a = Call(Route(R"("order":"O-9","reserve":true,"prefer_store":"C")"));
+  ASSERT_TRUE(a.Flag("reserved")) << a.line;
+  EXPECT_EQ(PlanStore(a), "A");  // C is slower than the slack, but it was asked for
+  Client sub(daemon_->port());
+  ASSERT_TRUE(sub.Call(R"({"op":"subscribe","name":"erp","from":1})").ok());
+  const Answer e = Client::Parse(sub.ReadLine());
+  EXPECT_EQ(e.Str("store"), "A");
+  EXPECT_EQ(e.Str("bound_store"), "C");
+  EXPECT_EQ(e.Str("at"), "2026-11-24T04:00:00.000Z");
 }
 
 TEST_F(RoutingRulesTest, BadRouteOptionsAreRefusedAndChangeNothing) {

@@ -1,0 +1,72 @@
+#include "alloc/delivery_load.h"
+
+namespace hourglass::alloc {
+namespace {
+
+constexpr uint32_t kNoRing = 0xFFFFFFFFu;
+constexpr int64_t kMsPerHour = 3'600'000;
+
+// A bucket: the hour number + 1 in the high 40 bits (0: never used), the count below.
+constexpr int kCountBits = 24;
+constexpr uint64_t kCountMask = (uint64_t{1} << kCountBits) - 1;
+
+int64_t HourOf(int64_t unix_ms) {
+  return unix_ms >= 0 ? unix_ms / kMsPerHour : (unix_ms - kMsPerHour + 1) / kMsPerHour;
+}
+uint64_t Pack(int64_t hour, uint64_t count) {
+  return (static_cast<uint64_t>(hour + 1) << kCountBits) | count;
+}
+int64_t HourIn(uint64_t word) { return static_cast<int64_t>(word >> kCountBits) - 1; }
+
+}  // namespace
+
+DeliveryLoad::DeliveryLoad(const StoreSet& stores)
+    : capacity_(stores.size(), 0), ring_of_(stores.size(), kNoRing) {
+  uint32_t rings = 0;
+  for (uint32_t i = 0; i < stores.size(); ++i) {
+    capacity_[i] = stores[StoreIdx{i}].capacity_per_hour;
+    if (capacity_[i] > 0) ring_of_[i] = rings++;
+  }
+  buckets_ = std::make_unique<std::atomic<uint64_t>[]>(static_cast<size_t>(rings) * kHours);
+  for (size_t i = 0; i < static_cast<size_t>(rings) * kHours; ++i) buckets_[i].store(0);
+}
+
+std::atomic<uint64_t>* DeliveryLoad::Bucket(StoreIdx store, int64_t hour) const {
+  const uint32_t ring = ring_of_[Raw(store)];
+  if (ring == kNoRing || hour < 0) return nullptr;
+  return &buckets_[static_cast<size_t>(ring) * kHours + static_cast<size_t>(hour % kHours)];
+}
+
+int32_t DeliveryLoad::Count(StoreIdx store, int64_t slot_ms) const {
+  const int64_t hour = HourOf(slot_ms);
+  const auto* b = Bucket(store, hour);
+  if (b == nullptr) return 0;
+  const uint64_t word = b->load(std::memory_order_acquire);
+  return HourIn(word) == hour ? static_cast<int32_t>(word & kCountMask) : 0;
+}
+
+bool DeliveryLoad::Change(StoreIdx store, int64_t slot_ms, int delta, int32_t limit) {
+  const int64_t hour = HourOf(slot_ms);
+  auto* b = Bucket(store, hour);
+  if (b == nullptr) return true;
+  uint64_t word = b->load(std::memory_order_acquire);
+  while (true) {
+    const int64_t in = HourIn(word);
+    // A bucket holding a later hour belongs to the future: this hour is too
+    // far back to count (and to limit).
+    if (in > hour) return true;
+    const int64_t count = in == hour ? static_cast<int64_t>(word & kCountMask) : 0;
+    if (delta > 0 && limit > 0 && count >= limit) return false;
+    if (delta < 0 && count == 0) return true;  // counted in a bucket since reused
+    const uint64_t next = Pack(hour, static_cast<uint64_t>(count + delta) & kCountMask);
+    if (b->compare_exchange_weak(word, next, std::memory_order_acq_rel)) return true;
+  }
+}
+
+bool DeliveryLoad::TryAdd(StoreIdx store, int64_t slot_ms) {
+  return Change(store, slot_ms, +1, capacity_[Raw(store)]);
+}
+void DeliveryLoad::Remove(StoreIdx store, int64_t slot_ms) { Change(store, slot_ms, -1, 0); }
+void DeliveryLoad::Restore(StoreIdx store, int64_t slot_ms) { Change(store, slot_ms, +1, 0); }
+
+}  // namespace hourglass::alloc

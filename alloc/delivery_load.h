@@ -1,0 +1,52 @@
+// How many deliveries each store has taken on per hour, for capacity_per_hour:
+// a store whose deliveries held or committed for the clock hour of a slot
+// (the order's `at`, or now) reached its capacity is skipped for that slot.
+//
+// Counts live only for stores with a capacity, in a ring of the next and
+// last kHours clock hours each; a slot further out is not limited. Each
+// bucket is one atomic word (hour and count packed), so a reservation on one
+// store never waits for another and TryAdd never lets a count pass the
+// capacity, however many threads race.
+//
+// Thread-safety: any thread. Pure logic: hours are handed in (Unix ms).
+#ifndef HOURGLASS_ALLOC_DELIVERY_LOAD_H_
+#define HOURGLASS_ALLOC_DELIVERY_LOAD_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "alloc/ids.h"
+#include "alloc/store_set.h"
+
+namespace hourglass::alloc {
+
+class DeliveryLoad {
+ public:
+  static constexpr int kHours = 48;
+
+  explicit DeliveryLoad(const StoreSet& stores);
+
+  // Deliveries counted for the hour of `slot_ms` at `store` (0 without a capacity).
+  int32_t Count(StoreIdx store, int64_t slot_ms) const;
+  // Counts one more delivery unless `store` is at its capacity for that hour;
+  // false when it is. Stores without a capacity always take it.
+  bool TryAdd(StoreIdx store, int64_t slot_ms);
+  // A delivery went away (released, expired, or its hold failed).
+  void Remove(StoreIdx store, int64_t slot_ms);
+  // Recovery: counts a delivery that was held before, capacity or not.
+  void Restore(StoreIdx store, int64_t slot_ms);
+
+ private:
+  std::atomic<uint64_t>* Bucket(StoreIdx store, int64_t hour) const;
+  bool Change(StoreIdx store, int64_t slot_ms, int delta, int32_t limit);
+
+  std::vector<int32_t> capacity_;                     // by store; 0: none
+  std::vector<uint32_t> ring_of_;                     // by store: its ring, or kNoRing
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // kHours per ring
+};
+
+}  // namespace hourglass::alloc
+
+#endif  // HOURGLASS_ALLOC_DELIVERY_LOAD_H_
