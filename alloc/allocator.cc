@@ -254,20 +254,170 @@ void Allocator::Ship(AllocScratch& scratch) const {
   router_.SortDefault(candidates);
 }
 
-void Allocator::FillPlan(const Candidate& c, AllocScratch& scratch) const {
-  Plan& plan = scratch.result.plan;
-  plan.store = c.store;
-  plan.eta_min = c.eta_min;
-  plan.distance_km = c.distance_km;
+namespace {
+
+// Several-store plans look at this many candidates at most (nearest in time
+// first) and orders of at most this many distinct lines (one bit each).
+constexpr size_t kMaxSplitCandidates = 48;
+constexpr size_t kMaxSplitLines = 64;
+// A pickup takes missing items from at most this many other stores.
+constexpr size_t kMaxTransferSources = 3;
+
+}  // namespace
+
+uint64_t Allocator::LinesHeld(StoreIdx store, int32_t keep_back,
+                              const AllocScratch& scratch) const {
+  uint64_t mask = 0;
+  for (size_t i = 0; i < scratch.lines.size(); ++i) {
+    const int32_t keep = KeepBack{scratch.line_keep, keep_back}.For(i);
+    const StockLevel level = inventory_.stock.Level(store, scratch.lines[i].line.sku);
+    if (level.available() - keep >= scratch.lines[i].line.qty) mask |= uint64_t{1} << i;
+  }
+  return mask;
+}
+
+void Allocator::GroupLines(std::span<const uint8_t> owner, AllocScratch& scratch) const {
+  scratch.grouped.clear();
+  scratch.grouped_keep.clear();
+  for (size_t k = 0; k < scratch.parts.size(); ++k) {
+    for (size_t i = 0; i < scratch.lines.size(); ++i) {
+      if (owner[i] != k) continue;
+      scratch.grouped.push_back(scratch.lines[i]);
+      if (!scratch.line_keep.empty()) scratch.grouped_keep.push_back(scratch.line_keep[i]);
+    }
+    scratch.parts[k].end_line = static_cast<uint32_t>(scratch.grouped.size());
+  }
+}
+
+bool Allocator::PlanSplit(const RouteRequest& request, AllocScratch& scratch) const {
+  const auto& candidates = scratch.route.candidates;  // in time, in ETA order
+  const size_t lines = scratch.lines.size();
+  if (lines < 2 || lines > kMaxSplitLines) return false;
+  const uint64_t all = lines == 64 ? ~uint64_t{0} : (uint64_t{1} << lines) - 1;
+  const size_t n = std::min(candidates.size(), kMaxSplitCandidates);
+  auto& masks = scratch.masks;
+  masks.clear();
+  for (size_t i = 0; i < n; ++i) {
+    masks.push_back(LinesHeld(candidates[i].store, candidates[i].keep_back, scratch));
+  }
+  // The fewest stores; among those, the earliest last part: candidates are
+  // in ETA order, so the first combination found by its latest member wins.
+  size_t chosen[3] = {0, 0, 0};
+  size_t count = 0;
+  for (size_t j = 1; j < n && count == 0; ++j) {
+    for (size_t i = 0; i < j; ++i) {
+      if ((masks[i] | masks[j]) == all) {
+        chosen[0] = i, chosen[1] = j, count = 2;
+        break;
+      }
+    }
+  }
+  for (size_t k = 2; k < n && count == 0 && request.max_parts >= 3; ++k) {
+    for (size_t j = 1; j < k && count == 0; ++j) {
+      for (size_t i = 0; i < j; ++i) {
+        if ((masks[i] | masks[j] | masks[k]) == all) {
+          chosen[0] = i, chosen[1] = j, chosen[2] = k, count = 3;
+          break;
+        }
+      }
+    }
+  }
+  if (count == 0) return false;
+  // Each line goes to the earliest of the chosen stores that has it.
+  uint8_t owner[kMaxSplitLines];
+  for (size_t l = 0; l < lines; ++l) {
+    for (size_t p = 0; p < count; ++p) {
+      if (masks[chosen[p]] >> l & 1) {
+        owner[l] = static_cast<uint8_t>(p);
+        break;
+      }
+    }
+  }
+  scratch.parts.clear();
+  scratch.part_keep.clear();
+  for (size_t p = 0; p < count; ++p) {
+    const Candidate& c = candidates[chosen[p]];
+    scratch.parts.push_back({c.store, c.eta_min, c.distance_km, PartRole::kDelivery, 0});
+    scratch.part_keep.push_back(c.keep_back);
+  }
+  // A store may have ended up with no line (another covered them all first).
+  GroupLines(std::span(owner, lines), scratch);
+  return true;
+}
+
+bool Allocator::PlanTransfer(const Candidate& pickup, const RankContext& ctx,
+                             AllocScratch& scratch) const {
+  const size_t lines = scratch.lines.size();
+  if (lines > kMaxSplitLines) return false;
+  const uint64_t all = lines == 64 ? ~uint64_t{0} : (uint64_t{1} << lines) - 1;
+  const uint64_t here = LinesHeld(pickup.store, pickup.keep_back, scratch);
+  uint64_t missing = all & ~here;
+  const Store& at = inventory_.stores[pickup.store];
+  auto& nearby = scratch.route.nearby;
+  nearby.clear();
+  router_.StoresNear(at.at, ctx.rules->transfer_radius_km, nearby);
+  std::vector<Candidate>& sources = scratch.sources;
+  sources.clear();
+  auto& masks = scratch.masks;
+  masks.clear();
+  for (const geo::NearbyStore& n : nearby) {
+    const StoreIdx s{n.store};
+    if (s == pickup.store || inventory_.stores[s].kind != SiteKind::kStore) continue;
+    const Candidate c = router_.JudgeTransfer(s, pickup.store, ctx);
+    if (c.reject != Reject::kNone) continue;
+    const uint64_t mask = LinesHeld(s, c.keep_back, scratch) & missing;
+    if (mask == 0) continue;
+    sources.push_back(c);
+    masks.push_back(mask);
+  }
+  // Greedy cover: the source with the most missing lines, then the earliest.
+  uint8_t owner[kMaxSplitLines];
+  for (size_t l = 0; l < lines; ++l) owner[l] = 0;
+  scratch.parts.clear();
+  scratch.part_keep.clear();
+  scratch.parts.push_back({pickup.store, pickup.eta_min, pickup.distance_km, PartRole::kPickup, 0});
+  scratch.part_keep.push_back(pickup.keep_back);
+  double ready = pickup.eta_min;
+  while (missing != 0 && scratch.parts.size() <= kMaxTransferSources) {
+    size_t best = sources.size();
+    int best_count = 0;
+    for (size_t i = 0; i < sources.size(); ++i) {
+      const int count = std::popcount(masks[i] & missing);
+      if (count > best_count ||
+          (count == best_count && count > 0 && sources[i].eta_min < sources[best].eta_min)) {
+        best = i, best_count = count;
+      }
+    }
+    if (best == sources.size()) return false;
+    const Candidate& c = sources[best];
+    const uint64_t taken = masks[best] & missing;
+    for (size_t l = 0; l < lines; ++l) {
+      if (taken >> l & 1) owner[l] = static_cast<uint8_t>(scratch.parts.size());
+    }
+    scratch.parts.push_back({c.store, c.eta_min, c.distance_km, PartRole::kTransfer, 0});
+    scratch.part_keep.push_back(c.keep_back);
+    ready = std::max(ready, c.eta_min);
+    missing &= ~taken;
+  }
+  if (missing != 0) return false;
+  // Ready once the store is open and picked and the last transfer is in.
+  scratch.parts[0].eta_min = ready;
+  GroupLines(std::span(owner, lines), scratch);
+  return true;
+}
+
+void Allocator::FillPlan(std::span<const OrderPart> parts, std::span<const NamedLine> lines,
+                         Plan& plan) {
+  plan.parts.assign(parts.begin(), parts.end());
   plan.state = OrderState::kHeld;
   plan.expires_at_ms = 0;
   plan.seq = 0;
-  if (plan.items.size() < scratch.lines.size()) plan.items.resize(scratch.lines.size());
-  for (size_t i = 0; i < scratch.lines.size(); ++i) {
-    plan.items[i].sku.assign(scratch.lines[i].sku);
-    plan.items[i].qty = scratch.lines[i].line.qty;
+  if (plan.items.size() < lines.size()) plan.items.resize(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    plan.items[i].sku.assign(lines[i].sku);
+    plan.items[i].qty = lines[i].line.qty;
   }
-  plan.item_count = scratch.lines.size();
+  plan.item_count = lines.size();
 }
 
 const RouteResult& Allocator::Route(const RouteRequest& request, Now now, AllocScratch& scratch) {
@@ -299,9 +449,10 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
   // that store could not take the order again now.
   if (request.reserve && book_.FindActive(request.order, result.plan)) {
     result.found = result.reserved = result.already = true;
-    if (inventory_.stores[result.plan.store].kind == SiteKind::kWarehouse) {
-      result.mode = FulfilMode::kShip;
-    }
+    const PartRole role = result.plan.primary().role;
+    result.mode = role == PartRole::kShip       ? FulfilMode::kShip
+                  : role == PartRole::kDelivery ? FulfilMode::kDelivery
+                                                : FulfilMode::kPickup;
     return result;
   }
   if (!NormalizeItems(request, rules, scratch)) {
@@ -342,7 +493,8 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
         }
         route.candidates.clear();
         route.rejected.clear();
-        const Candidate c = router_.Judge(*store, request.at, ctx, /*pickup=*/true);
+        Candidate c = router_.Judge(*store, request.at, ctx, /*pickup=*/true);
+        if (!request.located) c.distance_km = 0;  // no customer location was given
         if (c.reject == Reject::kNone) {
           route.candidates.push_back(c);
         } else if (request.explain) {
@@ -363,7 +515,8 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
   // probes the candidates in rank order (one lock per store tried).
   const bool direct = request.reserve && !rules.objective.configured() &&
                       request.prefer_store.empty() && !request.explain && !pickup_options &&
-                      !request.fallback_ship;
+                      !request.fallback_ship && !request.allow_split &&
+                      request.mode != FulfilMode::kPickup;
   auto& servable = scratch.servable;
   if (result.reason == NoRouteReason::kNone) {
     if (direct) {
@@ -380,8 +533,16 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
     servable.clear();
   }
   if (request.explain) Explain(route.rejected, scratch);
+  // No single store: several, when the order allows it (a split delivery)
+  // or the pickup store can be sent what it lacks (transfers).
+  bool several = false;
   if (result.reason == NoRouteReason::kNone && servable.empty()) {
-    result.reason = NoRouteReason::kOutOfStock;
+    if (request.mode == FulfilMode::kDelivery && request.allow_split) {
+      several = PlanSplit(request, scratch);
+    } else if (request.mode == FulfilMode::kPickup && !request.pickup_store.empty()) {
+      several = PlanTransfer(route.candidates.front(), ctx, scratch);
+    }
+    if (!several) result.reason = NoRouteReason::kOutOfStock;
   }
   // Delivery opted in to a warehouse when no store can.
   if (result.reason != NoRouteReason::kNone && request.mode == FulfilMode::kDelivery &&
@@ -390,8 +551,7 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
     Ship(scratch);
     servable.clear();
     for (const Candidate& c : route.candidates) {
-      if (direct ||
-          inventory_.stock.Covers(c.store, scratch.plain, KeepBack{scratch.line_keep, 0})) {
+      if (inventory_.stock.Covers(c.store, scratch.plain, KeepBack{scratch.line_keep, 0})) {
         servable.push_back(c);
       }
     }
@@ -399,21 +559,31 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
   }
   if (result.reason != NoRouteReason::kNone) return result;
 
+  const PartRole role = result.mode == FulfilMode::kShip     ? PartRole::kShip
+                        : result.mode == FulfilMode::kPickup ? PartRole::kPickup
+                                                             : PartRole::kDelivery;
   if (request.reserve) {
     const int64_t ttl_s = request.ttl_s > 0 ? request.ttl_s : rules.reservation_ttl_s;
     ReservationBook::HoldOptions hold;
-    hold.line_keep = scratch.line_keep;
+    hold.line_keep = several ? std::span<const int32_t>(scratch.grouped_keep)
+                             : std::span<const int32_t>(scratch.line_keep);
     hold.slot_ms = ctx.slot_ms;
+    hold.role = role;
     if (!request.prefer_store.empty()) hold.bound = *inventory_.stores.Find(request.prefer_store);
-    switch (
-        book_.Hold(request.order, servable, scratch.lines, now, ttl_s * 1000, result.plan, hold)) {
+    const auto status = several
+                            ? book_.HoldParts(request.order, scratch.parts, scratch.part_keep,
+                                              scratch.grouped, now, ttl_s * 1000, result.plan, hold)
+                            : book_.Hold(request.order, servable, scratch.lines, now, ttl_s * 1000,
+                                         result.plan, hold);
+    switch (status) {
       case ReservationBook::HoldStatus::kAlready:
         result.already = true;
         [[fallthrough]];
       case ReservationBook::HoldStatus::kHeld:
         result.found = result.reserved = true;
         // The preferred store lost a race for the last unit: say so.
-        if (result.bound == BoundOutcome::kChosen && result.plan.store != servable.front().store) {
+        if (result.bound == BoundOutcome::kChosen && !several &&
+            result.plan.primary().store != servable.front().store) {
           result.bound = BoundOutcome::kNotChosen;
           result.bound_reject = Reject::kMissing;
         }
@@ -423,7 +593,14 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
         return result;
     }
   }
-  FillPlan(servable.front(), scratch);
+  if (several) {
+    FillPlan(scratch.parts, scratch.grouped, result.plan);
+  } else {
+    const Candidate& c = servable.front();
+    const OrderPart part{c.store, c.eta_min, c.distance_km, role,
+                         static_cast<uint32_t>(scratch.lines.size())};
+    FillPlan(std::span(&part, 1), scratch.lines, result.plan);
+  }
   result.found = true;
   return result;
 }

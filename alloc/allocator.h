@@ -55,6 +55,9 @@ struct RouteRequest {
   bool fallback_ship = false;     // kDelivery: ship from a warehouse if no store can
   int64_t at_wall_ms = 0;         // a scheduled slot (Unix ms); 0: now
   bool explain = false;           // report every candidate looked at
+  bool located = true;            // lat/lon were given (a named pickup store needs none)
+  bool allow_split = false;       // kDelivery: several stores when no single one can
+  int max_parts = 2;              // with allow_split: at most this many stores (2 or 3)
 };
 
 // Whether a prefer_store was honoured.
@@ -88,8 +91,15 @@ struct AllocScratch {
   RouteScratch route;
   std::vector<NamedLine> lines;
   std::vector<Line> plain;
-  std::vector<int32_t> line_keep;             // safety stock per line
-  std::vector<Candidate> servable;            // candidates that have every item
+  std::vector<int32_t> line_keep;   // safety stock per line
+  std::vector<Candidate> servable;  // candidates that have every item
+  // A plan over several stores (split, pickup with transfers).
+  std::vector<OrderPart> parts;
+  std::vector<NamedLine> grouped;             // the lines, grouped by part
+  std::vector<int32_t> grouped_keep;          // their safety stock per line
+  std::vector<int32_t> part_keep;             // each part's store's safety stock
+  std::vector<uint64_t> masks;                // per candidate: the lines it has (bit i: line i)
+  std::vector<Candidate> sources;             // stores that may send a pickup store what it lacks
   std::shared_ptr<const RoutingRules> rules;  // this thread's copy (see RulesHolder)
   RouteResult result;
 };
@@ -157,7 +167,16 @@ class Allocator {
   void Ship(AllocScratch& scratch) const;
   void ApplyPreference(const RouteRequest& request, const RankContext& ctx,
                        AllocScratch& scratch) const;
-  void FillPlan(const Candidate& c, AllocScratch& scratch) const;
+  // A quote's plan (nothing held): `lines` grouped as `parts` say.
+  static void FillPlan(std::span<const OrderPart> parts, std::span<const NamedLine> lines,
+                       Plan& plan);
+  // The lines `store` has (bit i: scratch.lines[i]), above its safety stock.
+  uint64_t LinesHeld(StoreIdx store, int32_t keep_back, const AllocScratch& scratch) const;
+  // Several-store plans into scratch.parts / grouped; false when none fits.
+  bool PlanSplit(const RouteRequest& request, AllocScratch& scratch) const;
+  bool PlanTransfer(const Candidate& pickup, const RankContext& ctx, AllocScratch& scratch) const;
+  // Groups scratch.lines by the part index in `owner`, in part order.
+  void GroupLines(std::span<const uint8_t> owner, AllocScratch& scratch) const;
 
   Inventory& inventory_;
   Router router_;

@@ -2,6 +2,20 @@
 
 namespace hourglass::alloc {
 
+const char* RoleName(PartRole role) {
+  switch (role) {
+    case PartRole::kDelivery:
+      return "delivery";
+    case PartRole::kPickup:
+      return "pickup";
+    case PartRole::kTransfer:
+      return "transfer";
+    case PartRole::kShip:
+      return "ship";
+  }
+  return "unknown";
+}
+
 const char* EventTypeName(EventType type) {
   switch (type) {
     case EventType::kReserved:

@@ -21,19 +21,36 @@ namespace hourglass::alloc {
 enum class EventType : uint8_t { kReserved, kCommitted, kReleased, kExpired, kStockSet };
 const char* EventTypeName(EventType type);
 
+// What one store does for an order. Stable: the wire names come from RoleName().
+enum class PartRole : uint8_t {
+  kDelivery,  // a courier takes its lines to the customer
+  kPickup,    // the customer collects the order here
+  kTransfer,  // it sends its lines to the pickup store
+  kShip,      // a warehouse ships its lines
+};
+const char* RoleName(PartRole role);
+
+// One store's share of an order: the lines [previous part's end_line,
+// end_line) of the order's (grouped) lines.
+struct OrderPart {
+  StoreIdx store{};
+  double eta_min = 0;  // delivery: at the customer; pickup: ready; transfer: at the pickup store
+  double distance_km = 0;
+  PartRole role = PartRole::kDelivery;
+  uint32_t end_line = 0;
+};
+
 struct ReservationEvent {
   EventType type = EventType::kReserved;
   std::string_view order;
-  StoreIdx store{};
-  std::span<const Line> lines;
+  std::span<const OrderPart> parts;   // one per store, in plan order (the plan, for retries)
+  std::span<const Line> lines;        // grouped by part
   std::span<const std::string> skus;  // names of lines[i].sku
-  double eta_min = 0;                 // the plan, so a retry after restart answers it
-  double distance_km = 0;
-  int64_t expires_at_wall_ms = 0;  // kReserved: when the hold ends (Unix ms)
-  int64_t wall_ms = 0;             // when the change happened (Unix ms)
-  int64_t slot_wall_ms = 0;        // the delivery's slot: its `at`, or when it was routed
-  StoreIdx bound = kNoStore;       // the prefer_store the order asked for (attribution)
-  uint64_t seq = 0;                // set when replaying a logged event
+  int64_t expires_at_wall_ms = 0;     // kReserved: when the hold ends (Unix ms)
+  int64_t wall_ms = 0;                // when the change happened (Unix ms)
+  int64_t slot_wall_ms = 0;           // the delivery's slot: its `at`, or when it was routed
+  StoreIdx bound = kNoStore;          // the prefer_store the order asked for (attribution)
+  uint64_t seq = 0;                   // set when replaying a logged event
 };
 
 struct StockSetEvent {

@@ -3,6 +3,29 @@
 #include "alloc/state_image.h"
 
 namespace hourglass::alloc {
+namespace {
+
+using PartLinesList = boost::container::small_vector<StockTable::PartLines, 2>;
+
+// Each part's share of `lines` (grouped by part); `line_keep` (if any) and
+// `keep_back` (per part, if any) say what each store keeps back.
+PartLinesList LinesByPart(std::span<const OrderPart> parts, std::span<const Line> lines,
+                          std::span<const int32_t> line_keep = {},
+                          std::span<const int32_t> keep_back = {}) {
+  PartLinesList out;
+  uint32_t begin = 0;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    const uint32_t n = parts[k].end_line - begin;
+    KeepBack keep;
+    if (!line_keep.empty()) keep.per_line = line_keep.subspan(begin, n);
+    if (k < keep_back.size()) keep.per_store = keep_back[k];
+    out.push_back({parts[k].store, lines.subspan(begin, n), keep});
+    begin = parts[k].end_line;
+  }
+  return out;
+}
+
+}  // namespace
 
 const char* StateName(OrderState state) {
   switch (state) {
@@ -28,11 +51,9 @@ uint64_t ReservationBook::Log(EventType type, std::string_view order, const Rese
   ReservationEvent e;
   e.type = type;
   e.order = order;
-  e.store = r.store;
+  e.parts = r.parts;
   e.lines = r.lines;
   e.skus = r.skus;
-  e.eta_min = r.eta_min;
-  e.distance_km = r.distance_km;
   e.expires_at_wall_ms = r.expires_at_wall_ms;
   e.wall_ms = wall_ms;
   e.slot_wall_ms = r.slot_ms;
@@ -44,8 +65,13 @@ uint64_t ReservationBook::Unhold(Shard& shard, const std::string& order, Reserva
                                  OrderState state, Now now) {
   uint64_t seq = 0;
   const EventType type = state == OrderState::kExpired ? EventType::kExpired : EventType::kReleased;
-  stock_.Unhold(r.store, r.lines, [&] { return seq = Log(type, order, r, now.wall_ms); });
-  if (load_ != nullptr) load_->Remove(r.store, r.slot_ms);
+  const auto log = [&] { return seq = Log(type, order, r, now.wall_ms); };
+  if (r.parts.size() == 1) {
+    stock_.Unhold(r.parts[0].store, r.lines, log);
+  } else {
+    stock_.UnholdParts(LinesByPart(r.parts, r.lines), log);
+  }
+  ForgetDeliveries(r);
   r.seq = seq;
   Finish(shard, order, r, state, now.mono_ms);
   return seq;
@@ -55,10 +81,29 @@ ReservationBook::Shard& ReservationBook::ShardOf(std::string_view order) const {
   return shards_[StringHash{}(order) % kShards];
 }
 
+void ReservationBook::CountDeliveries(const Reservation& r) {
+  if (load_ == nullptr) return;
+  for (const OrderPart& p : r.parts) {
+    if (p.role == PartRole::kDelivery) load_->Restore(p.store, r.slot_ms);
+  }
+}
+
+void ReservationBook::ForgetDeliveries(const Reservation& r) {
+  if (load_ == nullptr) return;
+  for (const OrderPart& p : r.parts) {
+    if (p.role == PartRole::kDelivery) load_->Remove(p.store, r.slot_ms);
+  }
+}
+
+void ReservationBook::Admit(Shard& shard, std::string_view order, Reservation&& r, Plan& out) {
+  CopyPlan(r, out);
+  // A released or expired order id may be reserved again: replace its record.
+  auto [it, fresh] = shard.orders.insert_or_assign(std::string(order), std::move(r));
+  shard.due.emplace(it->second.expires_at_ms, it->first);
+}
+
 void ReservationBook::CopyPlan(const Reservation& r, Plan& out) {
-  out.store = r.store;
-  out.eta_min = r.eta_min;
-  out.distance_km = r.distance_km;
+  out.parts.assign(r.parts.begin(), r.parts.end());
   out.state = r.state;
   out.expires_at_ms = r.expires_at_ms;
   out.seq = r.seq;
@@ -70,15 +115,36 @@ void ReservationBook::CopyPlan(const Reservation& r, Plan& out) {
   out.item_count = r.lines.size();
 }
 
-bool ReservationBook::FindActive(std::string_view order, Plan& out) const {
-  Shard& shard = ShardOf(order);
-  std::lock_guard lock(shard.mu);
+bool ReservationBook::CopyIfActiveLocked(const Shard& shard, std::string_view order, Plan& out) {
   auto it = shard.orders.find(order);
   if (it == shard.orders.end()) return false;
   const Reservation& r = it->second;
   if (r.state != OrderState::kHeld && r.state != OrderState::kCommitted) return false;
   CopyPlan(r, out);
   return true;
+}
+
+ReservationBook::Reservation ReservationBook::NewHold(std::span<const NamedLine> lines, Now now,
+                                                      int64_t ttl_ms, const HoldOptions& options) {
+  Reservation r;
+  r.lines.reserve(lines.size());
+  r.skus.reserve(lines.size());
+  for (const NamedLine& l : lines) {
+    r.lines.push_back(l.line);
+    r.skus.emplace_back(l.sku);
+  }
+  r.state = OrderState::kHeld;
+  r.expires_at_ms = now.mono_ms + ttl_ms;
+  r.expires_at_wall_ms = now.wall_ms + ttl_ms;
+  r.slot_ms = options.slot_ms;
+  r.bound = options.bound;
+  return r;
+}
+
+bool ReservationBook::FindActive(std::string_view order, Plan& out) const {
+  Shard& shard = ShardOf(order);
+  std::lock_guard lock(shard.mu);
+  return CopyIfActiveLocked(shard, order, out);
 }
 
 ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
@@ -88,48 +154,68 @@ ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
                                                   const HoldOptions& options) {
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
-  auto it = shard.orders.find(order);
-  if (it != shard.orders.end() &&
-      (it->second.state == OrderState::kHeld || it->second.state == OrderState::kCommitted)) {
-    CopyPlan(it->second, out);
-    return HoldStatus::kAlready;
-  }
-  Reservation r;
-  r.lines.reserve(lines.size());
-  r.skus.reserve(lines.size());
-  for (const NamedLine& l : lines) {
-    r.lines.push_back(l.line);
-    r.skus.emplace_back(l.sku);
-  }
+  if (CopyIfActiveLocked(shard, order, out)) return HoldStatus::kAlready;
+  Reservation r = NewHold(lines, now, ttl_ms, options);
+  r.parts.resize(1);
+  OrderPart& part = r.parts[0];
+  part.role = options.role;
+  part.end_line = static_cast<uint32_t>(r.lines.size());
+  const bool counted = load_ != nullptr && options.role == PartRole::kDelivery;
   for (const Candidate& c : candidates) {
-    r.store = c.store;
-    r.eta_min = c.eta_min;
-    r.distance_km = c.distance_km;
-    r.state = OrderState::kHeld;
-    r.expires_at_ms = now.mono_ms + ttl_ms;
-    r.expires_at_wall_ms = now.wall_ms + ttl_ms;
-    r.slot_ms = options.slot_ms;
-    r.bound = options.bound;
+    part.store = c.store;
+    part.eta_min = c.eta_min;
+    part.distance_km = c.distance_km;
     // Capacity first: a slot taken and then not needed is given back.
-    if (load_ != nullptr && !load_->TryAdd(c.store, r.slot_ms)) continue;
+    if (counted && !load_->TryAdd(c.store, r.slot_ms)) continue;
     if (!stock_.TryHold(
             c.store, r.lines,
             [&] { return r.seq = Log(EventType::kReserved, order, r, now.wall_ms); },
             KeepBack{options.line_keep, c.keep_back})) {
-      if (load_ != nullptr) load_->Remove(c.store, r.slot_ms);
+      if (counted) load_->Remove(c.store, r.slot_ms);
       continue;
     }
-    CopyPlan(r, out);
-    // A released or expired order id may be reserved again: replace its record.
-    if (it != shard.orders.end()) {
-      it->second = std::move(r);
-    } else {
-      it = shard.orders.emplace(std::string(order), std::move(r)).first;
-    }
-    shard.due.emplace(it->second.expires_at_ms, it->first);
+    Admit(shard, order, std::move(r), out);
     return HoldStatus::kHeld;
   }
   return HoldStatus::kNoStock;
+}
+
+ReservationBook::HoldStatus ReservationBook::HoldParts(std::string_view order,
+                                                       std::span<const OrderPart> parts,
+                                                       std::span<const int32_t> keep_back,
+                                                       std::span<const NamedLine> lines, Now now,
+                                                       int64_t ttl_ms, Plan& out,
+                                                       const HoldOptions& options) {
+  Shard& shard = ShardOf(order);
+  std::lock_guard lock(shard.mu);
+  if (CopyIfActiveLocked(shard, order, out)) return HoldStatus::kAlready;
+  Reservation r = NewHold(lines, now, ttl_ms, options);
+  r.parts.assign(parts.begin(), parts.end());
+  // Capacity of every delivering store, all or nothing.
+  size_t counted = 0;
+  if (load_ != nullptr) {
+    for (; counted < r.parts.size(); ++counted) {
+      const OrderPart& p = r.parts[counted];
+      if (p.role == PartRole::kDelivery && !load_->TryAdd(p.store, r.slot_ms)) break;
+    }
+  }
+  const auto undo_capacity = [&] {
+    for (size_t k = 0; k < counted && load_ != nullptr; ++k) {
+      if (r.parts[k].role == PartRole::kDelivery) load_->Remove(r.parts[k].store, r.slot_ms);
+    }
+  };
+  if (load_ != nullptr && counted < r.parts.size()) {
+    undo_capacity();
+    return HoldStatus::kNoStock;
+  }
+  if (!stock_.TryHoldParts(LinesByPart(r.parts, r.lines, options.line_keep, keep_back), [&] {
+        return r.seq = Log(EventType::kReserved, order, r, now.wall_ms);
+      })) {
+    undo_capacity();
+    return HoldStatus::kNoStock;
+  }
+  Admit(shard, order, std::move(r), out);
+  return HoldStatus::kHeld;
 }
 
 void ReservationBook::Finish(Shard& shard, const std::string& order, Reservation& r,
@@ -153,8 +239,12 @@ FinishResult ReservationBook::Commit(std::string_view order, Now now) {
   switch (r.state) {
     case OrderState::kHeld: {
       uint64_t seq = 0;
-      stock_.Consume(r.store, r.lines,
-                     [&] { return seq = Log(EventType::kCommitted, it->first, r, now.wall_ms); });
+      const auto log = [&] { return seq = Log(EventType::kCommitted, it->first, r, now.wall_ms); };
+      if (r.parts.size() == 1) {
+        stock_.Consume(r.parts[0].store, r.lines, log);
+      } else {
+        stock_.ConsumeParts(LinesByPart(r.parts, r.lines), log);
+      }
       r.seq = seq;
       Finish(shard, it->first, r, OrderState::kCommitted, now.mono_ms);
       return {FinishStatus::kDone, r.state, seq};
@@ -224,9 +314,7 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
   std::lock_guard lock(shard.mu);
   if (e.type == EventType::kReserved) {
     Reservation r;
-    r.store = e.store;
-    r.eta_min = e.eta_min;
-    r.distance_km = e.distance_km;
+    r.parts.assign(e.parts.begin(), e.parts.end());
     r.lines.assign(e.lines.begin(), e.lines.end());
     r.skus.assign(e.skus.begin(), e.skus.end());
     r.state = OrderState::kHeld;
@@ -235,8 +323,8 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
     r.expires_at_ms = now.mono_ms + (e.expires_at_wall_ms - now.wall_ms);
     r.slot_ms = e.slot_wall_ms;
     r.bound = e.bound;
-    stock_.ForceHold(r.store, r.lines);
-    if (load_ != nullptr) load_->Restore(r.store, r.slot_ms);
+    for (const auto& p : LinesByPart(r.parts, r.lines)) stock_.ForceHold(p.store, p.lines);
+    CountDeliveries(r);
     auto [it, fresh] = shard.orders.insert_or_assign(std::string(e.order), std::move(r));
     shard.due.emplace(it->second.expires_at_ms, it->first);
     return;
@@ -247,11 +335,11 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
   if (it == shard.orders.end() || it->second.state != OrderState::kHeld) return;
   Reservation& r = it->second;
   if (e.type == EventType::kCommitted) {
-    stock_.Consume(r.store, r.lines, [&] { return e.seq; });
+    stock_.ConsumeParts(LinesByPart(r.parts, r.lines), [&] { return e.seq; });
     Finish(shard, it->first, r, OrderState::kCommitted, now.mono_ms);
   } else {
-    stock_.Unhold(r.store, r.lines);
-    if (load_ != nullptr) load_->Remove(r.store, r.slot_ms);
+    stock_.UnholdParts(LinesByPart(r.parts, r.lines));
+    ForgetDeliveries(r);
     Finish(shard, it->first, r,
            e.type == EventType::kExpired ? OrderState::kExpired : OrderState::kReleased,
            now.mono_ms);
@@ -283,9 +371,7 @@ void ReservationBook::CopyOrdersLocked(Now now, std::vector<OrderImage>& out) co
       if (i == out.size()) out.emplace_back();
       OrderImage& o = out[i++];
       o.order = order;
-      o.store = r.store;
-      o.eta_min = r.eta_min;
-      o.distance_km = r.distance_km;
+      o.parts.assign(r.parts.begin(), r.parts.end());
       o.lines.assign(r.lines.begin(), r.lines.end());
       o.skus.assign(r.skus.begin(), r.skus.end());
       o.state = r.state;
@@ -303,9 +389,7 @@ void ReservationBook::Restore(const OrderImage& o, Now now) {
   Shard& shard = ShardOf(o.order);
   std::lock_guard lock(shard.mu);
   Reservation r;
-  r.store = o.store;
-  r.eta_min = o.eta_min;
-  r.distance_km = o.distance_km;
+  r.parts.assign(o.parts.begin(), o.parts.end());
   r.lines = o.lines;
   r.skus = o.skus;
   r.state = o.state;
@@ -316,9 +400,7 @@ void ReservationBook::Restore(const OrderImage& o, Now now) {
   r.slot_ms = o.slot_wall_ms;
   r.bound = o.bound;
   // Held and committed deliveries still take their hour's capacity.
-  if (load_ != nullptr && (r.state == OrderState::kHeld || r.state == OrderState::kCommitted)) {
-    load_->Restore(r.store, r.slot_ms);
-  }
+  if (r.state == OrderState::kHeld || r.state == OrderState::kCommitted) CountDeliveries(r);
   // The stock table's snapshot already counts held units: nothing to hold here.
   auto [it, fresh] = shard.orders.insert_or_assign(o.order, std::move(r));
   shard.due.emplace(

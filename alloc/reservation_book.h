@@ -17,6 +17,7 @@
 #define HOURGLASS_ALLOC_RESERVATION_BOOK_H_
 
 #include <array>
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -40,17 +41,16 @@ enum class OrderState { kHeld, kCommitted, kReleased, kExpired };
 struct OrderImage;  // state_image.h
 const char* StateName(OrderState state);
 
-// A plan as the client sees it: the store and the (merged) lines it serves.
+// A plan as the client sees it: the stores and the (merged) lines each serves.
 struct PlanItem {
   std::string sku;
   int32_t qty = 0;
 };
 struct Plan {
-  StoreIdx store{};
-  double eta_min = 0;
-  double distance_km = 0;
-  std::vector<PlanItem> items;  // reused between calls: assign, do not shrink
+  std::vector<OrderPart> parts;  // at least one; parts[0] is the primary store
+  std::vector<PlanItem> items;   // grouped by part; reused between calls: assign, do not shrink
   size_t item_count = 0;
+  const OrderPart& primary() const { return parts.front(); }
   OrderState state = OrderState::kHeld;
   int64_t expires_at_ms = 0;  // monotonic; meaningful while held
   uint64_t seq = 0;           // log sequence of the change that made this plan (0: none)
@@ -97,9 +97,10 @@ class ReservationBook {
   // Holds `lines` at the first candidate (in the given order) that has them
   // all. kAlready: the order was already active; `out` is its existing plan.
   struct HoldOptions {
-    std::span<const int32_t> line_keep;  // each candidate keeps back max(its keep_back, this)
-    int64_t slot_ms = 0;                 // the delivery's slot, for capacity (Unix ms)
-    StoreIdx bound = kNoStore;           // the prefer_store asked for, for attribution
+    std::span<const int32_t> line_keep;   // each candidate keeps back max(its keep_back, this)
+    int64_t slot_ms = 0;                  // the delivery's slot, for capacity (Unix ms)
+    StoreIdx bound = kNoStore;            // the prefer_store asked for, for attribution
+    PartRole role = PartRole::kDelivery;  // what the one store does
   };
   // A candidate at its hourly capacity is passed over like one short of stock.
   HoldStatus Hold(std::string_view order, std::span<const Candidate> candidates,
@@ -109,6 +110,13 @@ class ReservationBook {
                   std::span<const NamedLine> lines, Now now, int64_t ttl_ms, Plan& out) {
     return Hold(order, candidates, lines, now, ttl_ms, out, HoldOptions{});
   }
+
+  // Holds an order served by several stores, all or nothing: `parts` say
+  // which of `lines` (grouped by part) each store serves; `keep_back[k]` is
+  // part k's store's safety stock. One attempt: kNoStock if any part is short.
+  HoldStatus HoldParts(std::string_view order, std::span<const OrderPart> parts,
+                       std::span<const int32_t> keep_back, std::span<const NamedLine> lines,
+                       Now now, int64_t ttl_ms, Plan& out, const HoldOptions& options);
 
   FinishResult Commit(std::string_view order, Now now);
   FinishResult Release(std::string_view order, Now now);
@@ -132,10 +140,8 @@ class ReservationBook {
 
  private:
   struct Reservation {
-    StoreIdx store{};
-    double eta_min = 0;
-    double distance_km = 0;
-    std::vector<Line> lines;
+    boost::container::small_vector<OrderPart, 1> parts;
+    std::vector<Line> lines;  // grouped by part
     std::vector<std::string> skus;
     OrderState state = OrderState::kHeld;
     int64_t expires_at_ms = 0;       // while held (monotonic)
@@ -156,6 +162,16 @@ class ReservationBook {
 
   Shard& ShardOf(std::string_view order) const;
   static void CopyPlan(const Reservation& r, Plan& out);
+  // With the shard locked: copies the order's plan if it is held or committed.
+  static bool CopyIfActiveLocked(const Shard& shard, std::string_view order, Plan& out);
+  // A held record of `lines` (parts still to be set).
+  static Reservation NewHold(std::span<const NamedLine> lines, Now now, int64_t ttl_ms,
+                             const HoldOptions& options);
+  // Counts / uncounts `r`'s delivering stores for capacity.
+  void CountDeliveries(const Reservation& r);
+  void ForgetDeliveries(const Reservation& r);
+  // Records a new hold of `r` for `order` in `shard`.
+  void Admit(Shard& shard, std::string_view order, Reservation&& r, Plan& out);
   void Finish(Shard& shard, const std::string& order, Reservation& r, OrderState state,
               int64_t now_ms);
   // Logs a change of `r` (call while the store is locked); returns its seq.

@@ -161,6 +161,24 @@ Candidate Router::Judge(StoreIdx idx, geo::LatLon at, const RankContext& ctx, bo
   return c;
 }
 
+Candidate Router::JudgeTransfer(StoreIdx source, StoreIdx to, const RankContext& ctx) const {
+  const Store& store = stores_[source];
+  Candidate c;
+  c.store = source;
+  c.distance_km = geo::HaversineKm(store.at, stores_[to].at);
+  c.keep_back = ctx.rules->safety_stock.ForTier(store.tier);
+  c.eta_min = ctx.rules->EtaFor(store, ctx.minute_of_day).EtaMin(store.prep_min, c.distance_km) +
+              ctx.rules->transfer_handling_min;
+  // Capacity counts deliveries to customers; a transfer is not one.
+  c.reject = Availability(source, ctx, /*pickup=*/true);
+  if (c.reject == Reject::kNone && !store.hours.OpenAt(ctx.minute_of_day))
+    c.reject = Reject::kClosed;
+  if (c.reject == Reject::kNone && c.distance_km > ctx.rules->transfer_radius_km) {
+    c.reject = Reject::kOutOfZone;
+  }
+  return c;
+}
+
 void Router::SortDefault(std::vector<Candidate>& candidates) const {
   std::sort(candidates.begin(), candidates.end(), [this](const Candidate& a, const Candidate& b) {
     if (a.eta_min != b.eta_min) return a.eta_min < b.eta_min;

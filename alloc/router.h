@@ -101,6 +101,14 @@ class Router {
   // time for a pickup.
   Candidate Judge(StoreIdx store, geo::LatLon at, const RankContext& ctx, bool pickup) const;
 
+  // A store that could send items to the pickup store `to`: eta_min is when
+  // they arrive there (its prep, the courier, transfer_handling_min).
+  Candidate JudgeTransfer(StoreIdx source, StoreIdx to, const RankContext& ctx) const;
+  // Every store within `reach_km` of `at` (any kind), unordered.
+  void StoresNear(geo::LatLon at, double reach_km, std::vector<geo::NearbyStore>& out) const {
+    index_.Within(at, reach_km, out);
+  }
+
   // Orders candidates by ETA, then distance, then store id.
   void SortDefault(std::vector<Candidate>& candidates) const;
 

@@ -82,6 +82,8 @@ struct RoutingRules {
   double bound_store_slack_min = 10;  // a prefer_store wins within this of the best ETA
   int pickup_options = 3;             // pickup by location: this many options
   double pickup_search_km = 10;       // pickup by location: stores within this distance
+  double transfer_radius_km = 15;     // pickup: stores this close to it may send missing items
+  double transfer_handling_min = 20;  // pickup: receiving a transfer at the pickup store
   bool dealer_scope = false;          // a request's dealer limits it to that dealer's stores
   std::unordered_map<std::string, geo::EtaModel, StringHash, std::equal_to<>> city_eta;
   std::vector<SpeedBand> speed_bands;

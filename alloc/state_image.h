@@ -21,10 +21,8 @@ struct StockRowImage {
 
 struct OrderImage {
   std::string order;
-  StoreIdx store{};
-  double eta_min = 0;
-  double distance_km = 0;
-  std::vector<Line> lines;
+  std::vector<OrderPart> parts;
+  std::vector<Line> lines;  // grouped by part
   std::vector<std::string> skus;
   OrderState state = OrderState::kHeld;
   int64_t expires_at_wall_ms = 0;  // held: when the hold ends

@@ -87,22 +87,19 @@ int32_t StockTable::Spare(StoreIdx store, std::span<const Line> lines, KeepBack 
   return fewest;
 }
 
-bool StockTable::TryHold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock,
-                         KeepBack keep) {
-  StoreStock& s = stores_[Raw(store)];
-  std::lock_guard lock(s.mu);
+bool StockTable::CanHoldLocked(const StoreStock& s, std::span<const Line> lines, KeepBack keep) {
   for (size_t i = 0; i < lines.size(); ++i) {
     const Units* e = Find(s, lines[i].sku);
     if (e == nullptr || e->on_hand - e->reserved - keep.For(i) < lines[i].qty) return false;
   }
-  for (const Line& line : lines) Find(s, line.sku)->reserved += line.qty;
-  if (under_lock) under_lock();
   return true;
 }
 
-void StockTable::Unhold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock) {
-  StoreStock& s = stores_[Raw(store)];
-  std::lock_guard lock(s.mu);
+void StockTable::HoldLocked(StoreStock& s, std::span<const Line> lines) {
+  for (const Line& line : lines) Find(s, line.sku)->reserved += line.qty;
+}
+
+void StockTable::UnholdLocked(StoreStock& s, std::span<const Line> lines) {
   for (const Line& line : lines) {
     Units* e = Find(s, line.sku);
     // Only a hold that was made may be undone: anything else means the
@@ -110,12 +107,9 @@ void StockTable::Unhold(StoreIdx store, std::span<const Line> lines, UnderLock u
     if (e == nullptr || e->reserved < line.qty) std::abort();
     e->reserved -= line.qty;
   }
-  if (under_lock) under_lock();
 }
 
-void StockTable::Consume(StoreIdx store, std::span<const Line> lines, UnderLock under_lock) {
-  StoreStock& s = stores_[Raw(store)];
-  std::lock_guard lock(s.mu);
+void StockTable::ConsumeLocked(StoreStock& s, std::span<const Line> lines) {
   for (const Line& line : lines) {
     Units* e = Find(s, line.sku);
     if (e == nullptr || e->reserved < line.qty) std::abort();  // as in Unhold
@@ -124,7 +118,9 @@ void StockTable::Consume(StoreIdx store, std::span<const Line> lines, UnderLock 
     // never let it go negative.
     e->on_hand = std::max(0, e->on_hand - line.qty);
   }
-  const uint64_t seq = under_lock ? under_lock() : 0;
+}
+
+void StockTable::RecordCommitsLocked(StoreStock& s, std::span<const Line> lines, uint64_t seq) {
   if (seq == 0) return;
   for (const Line& line : lines) {
     if (s.commits.size() == kCommitHistory) {
@@ -133,6 +129,66 @@ void StockTable::Consume(StoreIdx store, std::span<const Line> lines, UnderLock 
     }
     s.commits.push_back({line.sku, line.qty, seq});
   }
+}
+
+bool StockTable::TryHold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock,
+                         KeepBack keep) {
+  StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  if (!CanHoldLocked(s, lines, keep)) return false;
+  HoldLocked(s, lines);
+  if (under_lock) under_lock();
+  return true;
+}
+
+void StockTable::Unhold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock) {
+  StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  UnholdLocked(s, lines);
+  if (under_lock) under_lock();
+}
+
+void StockTable::Consume(StoreIdx store, std::span<const Line> lines, UnderLock under_lock) {
+  StoreStock& s = stores_[Raw(store)];
+  std::lock_guard lock(s.mu);
+  ConsumeLocked(s, lines);
+  RecordCommitsLocked(s, lines, under_lock ? under_lock() : 0);
+}
+
+std::vector<std::unique_lock<std::mutex>> StockTable::LockParts(
+    std::span<const PartLines> parts) const {
+  std::vector<uint32_t> ids;
+  ids.reserve(parts.size());
+  for (const PartLines& p : parts) ids.push_back(Raw(p.store));
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(ids.size());
+  for (const uint32_t id : ids) locks.emplace_back(stores_[id].mu);
+  return locks;
+}
+
+bool StockTable::TryHoldParts(std::span<const PartLines> parts, UnderLock under_lock) {
+  const auto locks = LockParts(parts);
+  for (const PartLines& p : parts) {
+    if (!CanHoldLocked(stores_[Raw(p.store)], p.lines, p.keep)) return false;
+  }
+  for (const PartLines& p : parts) HoldLocked(stores_[Raw(p.store)], p.lines);
+  if (under_lock) under_lock();
+  return true;
+}
+
+void StockTable::UnholdParts(std::span<const PartLines> parts, UnderLock under_lock) {
+  const auto locks = LockParts(parts);
+  for (const PartLines& p : parts) UnholdLocked(stores_[Raw(p.store)], p.lines);
+  if (under_lock) under_lock();
+}
+
+void StockTable::ConsumeParts(std::span<const PartLines> parts, UnderLock under_lock) {
+  const auto locks = LockParts(parts);
+  for (const PartLines& p : parts) ConsumeLocked(stores_[Raw(p.store)], p.lines);
+  const uint64_t seq = under_lock ? under_lock() : 0;
+  for (const PartLines& p : parts) RecordCommitsLocked(stores_[Raw(p.store)], p.lines, seq);
 }
 
 StockTable::Units& StockTable::UnitsFor(StoreStock& s, SkuIdx sku) {

@@ -79,6 +79,19 @@ class StockTable {
                KeepBack keep = {});
   // Undoes a hold (release, expiry).
   void Unhold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock = {});
+
+  // The same for an order served by several stores (a split, a pickup with
+  // transfers): every store involved is locked at once, in index order (so
+  // two such orders cannot deadlock), and `under_lock` runs once with all of
+  // them held — one change, all or nothing, logged as one event.
+  struct PartLines {
+    StoreIdx store{};
+    std::span<const Line> lines;
+    KeepBack keep;
+  };
+  bool TryHoldParts(std::span<const PartLines> parts, UnderLock under_lock = {});
+  void UnholdParts(std::span<const PartLines> parts, UnderLock under_lock = {});
+  void ConsumeParts(std::span<const PartLines> parts, UnderLock under_lock = {});
   // Turns a hold into a sale: units leave on_hand.
   void Consume(StoreIdx store, std::span<const Line> lines, UnderLock under_lock = {});
 
@@ -154,6 +167,13 @@ class StockTable {
     std::deque<CommitMark> commits;    // oldest first; guarded by mu
     uint64_t commits_known_after = 0;  // every commit with a larger seq is in `commits`
   };
+  // The bodies of the changes, with the store's lock already held.
+  static bool CanHoldLocked(const StoreStock& s, std::span<const Line> lines, KeepBack keep);
+  static void HoldLocked(StoreStock& s, std::span<const Line> lines);
+  static void UnholdLocked(StoreStock& s, std::span<const Line> lines);
+  static void ConsumeLocked(StoreStock& s, std::span<const Line> lines);
+  static void RecordCommitsLocked(StoreStock& s, std::span<const Line> lines, uint64_t seq);
+  std::vector<std::unique_lock<std::mutex>> LockParts(std::span<const PartLines> parts) const;
   static Units* Find(StoreStock& s, SkuIdx sku);
   static const Units* Find(const StoreStock& s, SkuIdx sku);
   // The entry for `sku`, inserted (empty) when the store has none.

@@ -108,7 +108,7 @@ void BM_RouteQuote(benchmark::State& state) {
   for (auto _ : state) {
     const auto& r = demo.allocator->Route(reqs.requests[i], 0, scratch);
     found += r.found;
-    benchmark::DoNotOptimize(r.plan.store);
+    benchmark::DoNotOptimize(r.plan.primary().store);
     if (++i == reqs.requests.size()) i = 0;
   }
   state.counters["found_pct"] =

@@ -43,6 +43,10 @@ std::vector<NumberKey> NumberKeys() {
        [](Config& c, double v) { c.rules.routing.pickup_options = int(v); }},
       {"rules", "pickup_search_km", false, 0.1, 500,
        [](Config& c, double v) { c.rules.routing.pickup_search_km = v; }},
+      {"rules", "transfer_radius_km", false, 0, 500,
+       [](Config& c, double v) { c.rules.routing.transfer_radius_km = v; }},
+      {"rules", "transfer_handling_min", false, 0, 1440,
+       [](Config& c, double v) { c.rules.routing.transfer_handling_min = v; }},
 
       {"limits", "max_line_bytes", true, 1024, 16 << 20,
        [](Config& c, double v) { c.limits.max_line_bytes = int64_t(v); }},

@@ -10,12 +10,33 @@
 namespace hourglass::io {
 namespace {
 
-void WriteItems(JsonWriter& w, const alloc::ReservationEvent& e) {
+// Items in part order; with several stores each names its own.
+void WriteItems(JsonWriter& w, const alloc::ReservationEvent& e, const alloc::StoreSet& stores) {
+  const bool several = e.parts.size() > 1;
   w.Key("items").BeginArray();
+  size_t part = 0;
   for (size_t i = 0; i < e.lines.size(); ++i) {
-    w.BeginObject().Field("sku", e.skus[i]).Field("qty", e.lines[i].qty).EndObject();
+    while (i >= e.parts[part].end_line) ++part;
+    w.BeginObject().Field("sku", e.skus[i]).Field("qty", e.lines[i].qty);
+    if (several) w.Field("store", stores[e.parts[part].store].id);
+    w.EndObject();
   }
   w.EndArray();
+}
+
+void WriteAttribution(JsonWriter& w, const alloc::Store& store) {
+  if (store.tier != alloc::StoreTier::kUnset) w.Field("tier", alloc::TierName(store.tier));
+  if (!store.dealer.empty()) w.Field("dealer", store.dealer);
+}
+
+template <typename Fail>
+alloc::PartRole ParseRole(std::string_view role, const Fail& fail) {
+  for (const auto r : {alloc::PartRole::kDelivery, alloc::PartRole::kPickup,
+                       alloc::PartRole::kTransfer, alloc::PartRole::kShip}) {
+    if (role == alloc::RoleName(r)) return r;
+  }
+  fail("unknown role \"" + std::string(role) + "\"");
+  return alloc::PartRole::kDelivery;
 }
 
 void WriteTime(JsonWriter& w, std::string_view key, int64_t unix_ms) {
@@ -31,16 +52,29 @@ void EncodeEvent(uint64_t seq, const alloc::ReservationEvent& e, const alloc::St
   JsonWriter w(out);
   w.BeginObject().Field("seq", static_cast<int64_t>(seq));
   w.Field("type", alloc::EventTypeName(e.type)).Field("order", e.order);
-  const alloc::Store& store = stores[e.store];
-  w.Field("store", store.id);
+  // The primary store (the pickup store of a pickup with transfers).
+  const alloc::OrderPart& primary = e.parts.front();
+  w.Field("store", stores[primary.store].id);
   // Attribution: who shares the revenue, without a second lookup.
-  if (store.tier != alloc::StoreTier::kUnset) w.Field("tier", alloc::TierName(store.tier));
-  if (!store.dealer.empty()) w.Field("dealer", store.dealer);
+  WriteAttribution(w, stores[primary.store]);
+  if (primary.role != alloc::PartRole::kDelivery) w.Field("role", alloc::RoleName(primary.role));
   if (e.bound != alloc::kNoStore) w.Field("bound_store", stores[e.bound].id);
-  WriteItems(w, e);
+  WriteItems(w, e, stores);
   if (e.type == alloc::EventType::kReserved) {
-    w.Key("eta_min").Fixed(e.eta_min, 6);
-    w.Key("distance_km").Fixed(e.distance_km, 6);
+    w.Key("eta_min").Fixed(primary.eta_min, 6);
+    w.Key("distance_km").Fixed(primary.distance_km, 6);
+    if (e.parts.size() > 1) {
+      w.Key("parts").BeginArray();
+      for (const alloc::OrderPart& p : e.parts) {
+        w.BeginObject().Field("store", stores[p.store].id);
+        WriteAttribution(w, stores[p.store]);
+        w.Field("role", alloc::RoleName(p.role));
+        w.Key("eta_min").Fixed(p.eta_min, 6);
+        w.Key("distance_km").Fixed(p.distance_km, 6);
+        w.EndObject();
+      }
+      w.EndArray();
+    }
     WriteTime(w, "expires_at", e.expires_at_wall_ms);
     w.Field("expires_at_ms", e.expires_at_wall_ms);
     // A scheduled order's slot; otherwise the slot is `ts`.
@@ -119,14 +153,50 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
     lines.push_back({allocator_.inventory().skus.Intern(sku), static_cast<int32_t>(qty)});
     skus.emplace_back(sku);
   }
-  e.store = *store;
   e.seq = seq;
   e.lines = lines;
   e.skus = skus;
+  // Only a reservation's parts matter on replay: a finish applies to the
+  // parts the order holds.
+  std::vector<alloc::OrderPart> parts(1);
+  parts[0].store = *store;
+  parts[0].end_line = static_cast<uint32_t>(lines.size());
   if (e.type == alloc::EventType::kReserved) {
-    if (doc["eta_min"].get(e.eta_min) || doc["distance_km"].get(e.distance_km) ||
+    std::string_view role;
+    if (doc["role"].get(role) == simdjson::SUCCESS) parts[0].role = ParseRole(role, fail);
+    if (doc["eta_min"].get(parts[0].eta_min) || doc["distance_km"].get(parts[0].distance_km) ||
         doc["expires_at_ms"].get(e.expires_at_wall_ms)) {
       fail("a reserved event lacks eta_min, distance_km or expires_at_ms");
+    }
+    simdjson::dom::array list;
+    if (doc["parts"].get(list) == simdjson::SUCCESS) {
+      // Items come grouped by part, each naming its store.
+      parts.clear();
+      for (simdjson::dom::element p : list) {
+        alloc::OrderPart part;
+        std::string_view id;
+        if (p["store"].get(id) || p["role"].get(role) || p["eta_min"].get(part.eta_min) ||
+            p["distance_km"].get(part.distance_km)) {
+          fail("a part lacks store, role, eta_min or distance_km");
+        }
+        const auto at = allocator_.inventory().stores.Find(id);
+        if (!at) fail("store " + std::string(id) + " is not in the stores file any more");
+        part.store = *at;
+        part.role = ParseRole(role, fail);
+        parts.push_back(part);
+      }
+      size_t k = 0;
+      uint32_t i = 0;
+      for (simdjson::dom::element item : items) {
+        std::string_view id;
+        if (item["store"].get(id)) fail("an item of a several-store order lacks its store");
+        while (k < parts.size() && allocator_.inventory().stores[parts[k].store].id != id) {
+          parts[k++].end_line = i;
+        }
+        if (k == parts.size()) fail("item " + std::to_string(i) + " names a store out of order");
+        ++i;
+      }
+      for (; k < parts.size(); ++k) parts[k].end_line = i;
     }
     std::string_view ts;
     if (doc["at_ms"].get(e.slot_wall_ms) != simdjson::SUCCESS) {
@@ -138,6 +208,7 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
       if (b) e.bound = *b;
     }
   }
+  e.parts = parts;
   allocator_.Replay(e, now_);
 }
 

@@ -126,18 +126,20 @@ std::string ParseItems(const Fields<kKeys.size()>& f, Event& out) {
   for (const dom::element item : items) {
     dom::object obj;
     if (item.get_object().get(obj) != simdjson::SUCCESS) return "items[] must be objects";
-    const Fields<2> g(obj, {"sku", "qty"});
+    const Fields<3> g(obj, {"sku", "qty", "store"});
     std::optional<std::string> sku;
+    std::optional<std::string> store;
     int64_t qty = 0;
     if (g.duplicate) return "an item has a key twice";
     if (!g.String(0, sku)) return "items[].sku must be a string";
+    if (g.seen[2] && !g.String(2, store)) return "items[].store must be a string";
     if (!g.Int(1, qty) || qty < 1 || qty > std::numeric_limits<int32_t>::max()) {
       return "items[].qty must be a whole number within [1, 2147483647]";
     }
     const auto same = std::find_if(out.items.begin(), out.items.end(),
                                    [&](const EventItem& it) { return it.sku == *sku; });
     if (same == out.items.end()) {
-      out.items.push_back({std::move(*sku), 0});
+      out.items.push_back({std::move(*sku), 0, std::move(store)});
       sums.push_back(qty);
     } else {
       sums[static_cast<size_t>(same - out.items.begin())] += qty;
@@ -338,6 +340,7 @@ struct ReservationRow {
   const Event* last = nullptr;     // the latest event: store, state, updated_at, last_seq
   const Event* reserve = nullptr;  // the latest reserved event in the batch, if any
   int32_t qty = 0;
+  const std::string* store = nullptr;  // the item's own store (several-store orders)
 };
 
 struct StockRow {
@@ -511,6 +514,7 @@ Status PgSink::Apply(std::span<const Event> batch) {
       if (added) reservations.push_back({&item.sku, nullptr, nullptr, item.qty});
       ReservationRow& row = reservations[it->second];
       row.last = &e;
+      row.store = item.store ? &*item.store : nullptr;
       if (e.type == EventType::kReserved) {
         row.reserve = &e;
         row.qty = item.qty;
@@ -540,7 +544,11 @@ Status PgSink::Apply(std::span<const Event> batch) {
       if ((r.reserve != nullptr) != reserved_in_batch) continue;
       ++rows;
       order.Add(r.last->order);
-      store.Add(r.last->store);
+      if (r.store != nullptr) {
+        store.Add(std::string_view(*r.store));
+      } else {
+        store.Add(r.last->store);
+      }
       sku.Add(std::string_view(*r.sku));
       qty.Add(r.qty);
       state.Add(std::string_view(StateName(r.last->type)));

@@ -83,6 +83,9 @@ enum class EventType { kReserved, kCommitted, kReleased, kExpired, kStockSet, kO
 struct EventItem {
   std::string sku;
   int32_t qty = 0;  // a SKU listed twice in one event is merged, quantities added
+  // The store serving this item when an order is served by several (a split
+  // delivery, a pickup with transfers); else the event's store.
+  std::optional<std::string> store;
 };
 
 // One journal event, validated at the edge. Text fields hold no NUL bytes and

@@ -260,9 +260,9 @@ void WriteStore(JsonWriter& w, const alloc::Store& store) {
   if (!store.dealer.empty()) w.Field("dealer", store.dealer);
 }
 
-void WriteItems(JsonWriter& w, const alloc::Plan& plan) {
+void WriteItems(JsonWriter& w, const alloc::Plan& plan, size_t begin, size_t end) {
   w.Key("items").BeginArray();
-  for (size_t k = 0; k < plan.item_count; ++k) {
+  for (size_t k = begin; k < end && k < plan.item_count; ++k) {
     w.BeginObject().Field("sku", plan.items[k].sku).Field("qty", plan.items[k].qty).EndObject();
   }
   w.EndArray();
@@ -311,6 +311,16 @@ bool RequestHandler::ParseRoute(const dom::object& req, Answer& answer,
     return false;
   }
   const auto explain = f.Boolean("explain").value_or(false);
+  const auto allow_split = f.Boolean("allow_split").value_or(false);
+  const auto max_parts = f.Integer("max_parts", false, 2, 3);
+  if (max_parts && !allow_split) {
+    f.Bad("max_parts", "goes with \"allow_split\":true");
+    return false;
+  }
+  if (allow_split && mode != alloc::FulfilMode::kDelivery) {
+    f.Bad("allow_split", "is for mode delivery (a pickup is completed by transfers)");
+    return false;
+  }
   const auto at_text = f.Name("at", false);
   std::optional<int64_t> at_ms;
   if (at_text) {
@@ -371,6 +381,9 @@ bool RequestHandler::ParseRoute(const dom::object& req, Answer& answer,
   request.fallback_ship = fallback.has_value();
   request.at_wall_ms = at_ms.value_or(0);
   request.explain = explain;
+  request.located = lat.has_value();
+  request.allow_split = allow_split;
+  request.max_parts = static_cast<int>(max_parts.value_or(2));
   return true;
 }
 
@@ -396,18 +409,25 @@ uint64_t RequestHandler::Route(const dom::object& req, std::string_view line, An
     }
   } else {
     const alloc::Plan& plan = r.plan;
-    const alloc::Store& store = stores[plan.store];
-    w.Key("plan").BeginArray().BeginObject();
-    WriteStore(w, store);
-    w.Field("role", alloc::ModeName(r.mode));
-    if (r.mode == alloc::FulfilMode::kShip) {
-      w.Field("ship_days", static_cast<int64_t>(store.ship_days));
-    } else {
-      w.Key("eta_min").Fixed(plan.eta_min, 1);  // pickup: when the order is ready
-      w.Key("distance_km").Fixed(plan.distance_km, 2);
+    w.Key("plan").BeginArray();
+    size_t begin = 0;
+    for (const alloc::OrderPart& part : plan.parts) {
+      const alloc::Store& store = stores[part.store];
+      w.BeginObject();
+      WriteStore(w, store);
+      w.Field("role", alloc::RoleName(part.role));
+      if (part.role == alloc::PartRole::kShip) {
+        w.Field("ship_days", static_cast<int64_t>(store.ship_days));
+      } else {
+        // Pickup: when the order is ready; transfer: when it reaches the pickup store.
+        w.Key("eta_min").Fixed(part.eta_min, 1);
+        w.Key("distance_km").Fixed(part.distance_km, 2);
+      }
+      WriteItems(w, plan, begin, part.end_line);
+      begin = part.end_line;
+      w.EndObject();
     }
-    WriteItems(w, plan);
-    w.EndObject().EndArray();
+    w.EndArray();
     w.Field("promise", r.mode == alloc::FulfilMode::kShip ? "standard" : "express");
     w.Field("reserved", r.reserved);
     if (r.reserved) {
@@ -621,9 +641,9 @@ void RequestHandler::Reload(const dom::object& req, Answer& answer) {
     ++replayed;
     const alloc::RouteResult& a = allocator_.Quote(*before, request, now, scratch_);
     const bool found_before = a.found;
-    const alloc::StoreIdx store_before = a.plan.store;
+    const alloc::StoreIdx store_before = a.plan.primary().store;
     const alloc::RouteResult& b = allocator_.Quote(next, request, now, scratch_);
-    if (found_before == b.found && (!b.found || store_before == b.plan.store)) continue;
+    if (found_before == b.found && (!b.found || store_before == b.plan.primary().store)) continue;
     if (found_before && b.found) ++changed;
     if (found_before && !b.found) ++lost;
     if (!found_before && b.found) ++gained;
@@ -631,7 +651,7 @@ void RequestHandler::Reload(const dom::object& req, Answer& answer) {
       const auto& stores = allocator_.inventory().stores;
       examples.push_back({std::string(request.order),
                           found_before ? stores[store_before].id : std::string("(none)"),
-                          b.found ? stores[b.plan.store].id : std::string("(none)")});
+                          b.found ? stores[b.plan.primary().store].id : std::string("(none)")});
     }
   }
   w.Field("orders_replayed", replayed);

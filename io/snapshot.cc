@@ -14,7 +14,8 @@ namespace hourglass::io {
 namespace {
 
 namespace fs = std::filesystem;
-// 02 added each order's delivery slot and bound store; 01 files are still read.
+// 02 added each order's stores (parts), delivery slot and bound store; 01 files
+// are still read.
 constexpr char kMagic[8] = {'H', 'G', 'S', 'N', 'A', 'P', '0', '2'};
 constexpr char kMagicV1[8] = {'H', 'G', 'S', 'N', 'A', 'P', '0', '1'};
 
@@ -109,9 +110,14 @@ fs::path WriteSnapshot(const fs::path& dir, const alloc::StateImage& image,
   w.Num(static_cast<uint32_t>(image.orders.size()));
   for (const auto& o : image.orders) {
     w.Str(o.order);
-    w.Num(alloc::Raw(o.store));
-    w.Num(o.eta_min);
-    w.Num(o.distance_km);
+    w.Num(static_cast<uint32_t>(o.parts.size()));
+    for (const alloc::OrderPart& p : o.parts) {
+      w.Num(alloc::Raw(p.store));
+      w.Num(p.eta_min);
+      w.Num(p.distance_km);
+      w.Num(static_cast<uint8_t>(p.role));
+      w.Num(p.end_line);
+    }
     w.Num(static_cast<uint8_t>(o.state));
     w.Num(o.expires_at_wall_ms);
     w.Num(o.forget_at_wall_ms);
@@ -223,11 +229,23 @@ alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory
   for (uint32_t i = 0; i < n_orders; ++i) {
     alloc::OrderImage o;
     o.order = std::string(r.Str());
-    const auto store = r.Num<uint32_t>();
-    if (store >= n_stores) r.Fail("an order names an unknown store index");
-    o.store = store_map[store];
-    o.eta_min = r.Num<double>();
-    o.distance_km = r.Num<double>();
+    const uint32_t n_parts = v1 ? 1 : r.Num<uint32_t>();
+    if (n_parts == 0 || n_parts > 64) r.Fail("an order has an impossible number of stores");
+    for (uint32_t k = 0; k < n_parts; ++k) {
+      alloc::OrderPart part;
+      const auto store = r.Num<uint32_t>();
+      if (store >= n_stores) r.Fail("an order names an unknown store index");
+      part.store = store_map[store];
+      part.eta_min = r.Num<double>();
+      part.distance_km = r.Num<double>();
+      if (!v1) {
+        const auto role = r.Num<uint8_t>();
+        if (role > static_cast<uint8_t>(alloc::PartRole::kShip)) r.Fail("bad part role");
+        part.role = static_cast<alloc::PartRole>(role);
+        part.end_line = r.Num<uint32_t>();
+      }
+      o.parts.push_back(part);
+    }
     const auto state = r.Num<uint8_t>();
     if (state > static_cast<uint8_t>(alloc::OrderState::kExpired)) r.Fail("bad order state");
     o.state = static_cast<alloc::OrderState>(state);
@@ -248,6 +266,8 @@ alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory
       o.skus.emplace_back(sku);
       o.lines.push_back({inventory.skus.Intern(sku), r.Num<int32_t>()});
     }
+    if (v1) o.parts[0].end_line = lines;
+    if (o.parts.back().end_line != lines) r.Fail("an order's parts do not cover its lines");
     image.orders.push_back(std::move(o));
   }
   if (r.pos() + 4 != r.data().size()) r.Fail("unexpected bytes before the checksum");

@@ -40,12 +40,12 @@ class ReservationBookTest : public ::testing::Test {
 
 TEST_F(ReservationBookTest, HoldsAtFirstCandidateThatHasEverything) {
   ASSERT_EQ(Hold("O-1", 2, 1, 0), ReservationBook::HoldStatus::kHeld);
-  EXPECT_EQ(plan_.store, kNear);
+  EXPECT_EQ(plan_.primary().store, kNear);
   ASSERT_EQ(plan_.item_count, 2u);
   EXPECT_EQ(plan_.items[0].sku, "A");
   // kNear has only 1 unit of B left to give: it is held, so O-2 goes far.
   ASSERT_EQ(Hold("O-2", 1, 1, 0), ReservationBook::HoldStatus::kHeld);
-  EXPECT_EQ(plan_.store, kFar);
+  EXPECT_EQ(plan_.primary().store, kFar);
   EXPECT_EQ(Reserved(kNear, kA), 2);
   EXPECT_EQ(Reserved(kFar, kB), 1);
 }
@@ -58,16 +58,16 @@ TEST_F(ReservationBookTest, NoStoreHasEverythingHoldsNothing) {
 
 TEST_F(ReservationBookTest, RetryWhileHeldReturnsSamePlanAndHoldsNothingMore) {
   ASSERT_EQ(Hold("O-1", 3, 0, 0), ReservationBook::HoldStatus::kHeld);
-  const StoreIdx first = plan_.store;
+  const StoreIdx first = plan_.primary().store;
   // The retry asks differently; it still gets the plan it holds.
   ASSERT_EQ(Hold("O-1", 1, 1, 10), ReservationBook::HoldStatus::kAlready);
-  EXPECT_EQ(plan_.store, first);
+  EXPECT_EQ(plan_.primary().store, first);
   EXPECT_EQ(plan_.items[0].qty, 3);
   EXPECT_EQ(Reserved(kNear, kA), 3);
   EXPECT_EQ(Reserved(kFar, kA), 0);
   Plan found;
   EXPECT_TRUE(book_.FindActive("O-1", found));
-  EXPECT_EQ(found.store, first);
+  EXPECT_EQ(found.primary().store, first);
 }
 
 TEST_F(ReservationBookTest, CommitDeductsOnceAndIsIdempotent) {

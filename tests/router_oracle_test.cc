@@ -136,7 +136,7 @@ TEST(RouterOracle, ThousandsOfOrdersMatchBruteForce) {
       ++outcomes[want.reason];
       continue;
     }
-    ASSERT_EQ(inv->stores[got.plan.store].id, inv->stores[StoreIdx{want.store}].id)
+    ASSERT_EQ(inv->stores[got.plan.primary().store].id, inv->stores[StoreIdx{want.store}].id)
         << "order " << n;
     ++outcomes[reserve ? "reserved" : "quoted"];
     if (!reserve) continue;
@@ -192,7 +192,7 @@ TEST(RouterOracle, TieOnEtaAndDistanceFallsToStoreId) {
   req.items = items;
   const RouteResult& r = allocator.Route(req, 0, scratch);
   ASSERT_TRUE(r.found);
-  EXPECT_EQ(inv->stores[r.plan.store].id, "S-0999");
+  EXPECT_EQ(inv->stores[r.plan.primary().store].id, "S-0999");
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ constexpr const char* kStores =
     "Z,31.2304,121.5237,Shanghai,direct,D3,,,z.geojson,\n";
 constexpr const char* kStock =
     "store_id,sku,on_hand\n"
-    "A,X,5\nB,X,5\nC,X,5\nP,X,5\nZ,X,5\nC,Y,3\n";
+    "A,X,5\nB,X,5\nC,X,5\nP,X,5\nZ,X,5\nC,Y,3\nA,Q,2\nB,V,2\n";
 // A square of about 1.9 km around Z.
 constexpr const char* kZone =
     R"({"type":"Polygon","coordinates":[[[121.5137,31.2214],[121.5337,31.2214],)"
@@ -216,13 +216,112 @@ TEST_F(RoutingRulesTest, PickupAtAStoreIsReadyAfterOpening) {
                            std::string(kNoon) + R"(","items":[{"sku":"X","qty":1}]})");
   EXPECT_NEAR(noon.root["plan"].at(0)["eta_min"].get_double().value(), 10.0, 0.05);
   // Another city's customer may pick up here: no location is needed.
+  const Answer other = Call(R"({"op":"route","mode":"pickup","pickup_store":"B",)"
+                            R"("items":[{"sku":"V","qty":1}]})");
+  ASSERT_TRUE(other.Flag("found")) << other.line;
+  EXPECT_EQ(other.root["plan"].at(0)["distance_km"].get_double().value(), 0.0);
+  // Nobody within the transfer radius has 10 Y.
   const Answer lacks = Call(R"({"op":"route","mode":"pickup","pickup_store":"A",)"
-                            R"("items":[{"sku":"Y","qty":1}]})");
+                            R"("items":[{"sku":"Y","qty":10}]})");
   EXPECT_FALSE(lacks.Flag("found")) << lacks.line;
   EXPECT_EQ(lacks.Str("reason"), "out_of_stock");
   const Answer paused = Call(R"({"op":"route","mode":"pickup","pickup_store":"P",)"
                              R"("items":[{"sku":"X","qty":1}]})");
   EXPECT_EQ(paused.Str("reason"), "stores_unavailable") << paused.line;
+}
+
+// A pickup store short of an item is sent it by a nearby store: ready when
+// the last transfer is in. Held all or nothing, committed once, kept by a crash.
+TEST_F(RoutingRulesTest, PickupStoreShortOfAnItemGetsATransfer) {
+  Start();
+  const std::string line = R"({"op":"route","mode":"pickup","pickup_store":"A","at":")" +
+                           std::string(kNoon) +
+                           R"(","order":"T-1","reserve":true,)"
+                           R"("items":[{"sku":"X","qty":1},{"sku":"Y","qty":2}]})";
+  const Answer a = Call(line);
+  ASSERT_TRUE(a.Flag("reserved")) << a.line;
+  simdjson::dom::array plan = a.root["plan"].get_array().value();
+  ASSERT_EQ(plan.size(), 2u) << a.line;
+  EXPECT_EQ(plan.at(0)["store"].get_string().value(), "A");
+  EXPECT_EQ(plan.at(0)["role"].get_string().value(), "pickup");
+  EXPECT_EQ(plan.at(0)["items"].at(0)["sku"].get_string().value(), "X");
+  EXPECT_EQ(plan.at(1)["store"].get_string().value(), "C");
+  EXPECT_EQ(plan.at(1)["role"].get_string().value(), "transfer");
+  EXPECT_EQ(plan.at(1)["items"].at(0)["sku"].get_string().value(), "Y");
+  // C: 10 min to pick, 3 km at 20 km/h with detour 1.3 (11.7 min), 20 min to receive.
+  EXPECT_NEAR(plan.at(1)["eta_min"].get_double().value(), 41.7, 0.1);
+  EXPECT_NEAR(plan.at(0)["eta_min"].get_double().value(), 41.7, 0.1);
+  EXPECT_EQ(Call(R"({"op":"stock","store":"A","sku":"X"})").Int("reserved"), 1);
+  EXPECT_EQ(Call(R"({"op":"stock","store":"C","sku":"Y"})").Int("reserved"), 2);
+
+  daemon_->Stop(SIGKILL);
+  daemon_ = std::make_unique<Daemon>(config_);
+  client_ = std::make_unique<Client>(daemon_->port());
+  const Answer retry = Call(line);
+  EXPECT_TRUE(retry.Flag("already")) << retry.line;
+  EXPECT_EQ(retry.root["plan"].get_array().value().size(), 2u);
+  EXPECT_EQ(Call(R"({"op":"stock","store":"C","sku":"Y"})").Int("reserved"), 2);
+  ASSERT_TRUE(Call(R"({"op":"commit","order":"T-1"})").ok());
+  const Answer c = Call(R"({"op":"stock","store":"C","sku":"Y"})");
+  EXPECT_EQ(c.Int("reserved"), 0);
+  EXPECT_EQ(c.Int("on_hand"), 1);
+  EXPECT_EQ(Call(R"({"op":"stock","store":"A","sku":"X"})").Int("on_hand"), 4);
+
+  Client sub(daemon_->port());
+  ASSERT_TRUE(sub.Call(R"({"op":"subscribe","name":"erp","from":1})").ok());
+  const Answer held = Client::Parse(sub.ReadLine());
+  EXPECT_EQ(held.Str("role"), "pickup");
+  EXPECT_EQ(held.root["parts"].get_array().value().size(), 2u) << held.line;
+  EXPECT_EQ(held.root["items"].at(1)["store"].get_string().value(), "C");
+  EXPECT_EQ(Client::Parse(sub.ReadLine()).Str("type"), "committed");
+}
+
+TEST_F(RoutingRulesTest, TransfersComeOnlyFromWithinTheTransferRadius) {
+  Start("[rules]\ntransfer_radius_km = 2\n");  // C is 3 km from A
+  const Answer a = Call(R"({"op":"route","mode":"pickup","pickup_store":"A",)"
+                        R"("items":[{"sku":"Y","qty":1}]})");
+  EXPECT_FALSE(a.Flag("found")) << a.line;
+}
+
+// No single store has V, Y and Q: a split takes the fewest stores that do,
+// each within the promise, and holds them all or none.
+TEST_F(RoutingRulesTest, SplitUsesTheFewestStoresAllOrNothing) {
+  Start();
+  const std::string vy = R"([{"sku":"V","qty":1},{"sku":"Y","qty":1}])";
+  EXPECT_EQ(Call(Route("", vy)).Str("reason"), "out_of_stock");
+  const Answer two = Call(Route(R"("allow_split":true,"order":"S-1","reserve":true)", vy));
+  ASSERT_TRUE(two.Flag("reserved")) << two.line;
+  simdjson::dom::array plan = two.root["plan"].get_array().value();
+  ASSERT_EQ(plan.size(), 2u);
+  EXPECT_EQ(plan.at(0)["store"].get_string().value(), "B");  // 13.9 min
+  EXPECT_EQ(plan.at(1)["store"].get_string().value(), "C");  // 21.7 min
+  EXPECT_EQ(Call(R"({"op":"stock","store":"B","sku":"V"})").Int("reserved"), 1);
+  EXPECT_EQ(Call(R"({"op":"stock","store":"C","sku":"Y"})").Int("reserved"), 1);
+  ASSERT_TRUE(Call(R"({"op":"release","order":"S-1"})").ok());
+  EXPECT_EQ(Call(R"({"op":"stock","store":"B","sku":"V"})").Int("reserved"), 0);
+  EXPECT_EQ(Call(R"({"op":"stock","store":"C","sku":"Y"})").Int("reserved"), 0);
+
+  // A held split survives a clean restart (from the snapshot) whole.
+  const std::string hold = Route(R"("allow_split":true,"order":"S-2","reserve":true)", vy);
+  ASSERT_TRUE(Call(hold).Flag("reserved"));
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+  daemon_ = std::make_unique<Daemon>(config_);
+  client_ = std::make_unique<Client>(daemon_->port());
+  const Answer again = Call(hold);
+  EXPECT_TRUE(again.Flag("already")) << again.line;
+  EXPECT_EQ(again.root["plan"].get_array().value().size(), 2u);
+  EXPECT_EQ(Call(R"({"op":"stock","store":"B","sku":"V"})").Int("reserved"), 1);
+  EXPECT_EQ(Call(R"({"op":"stock","store":"C","sku":"Y"})").Int("reserved"), 1);
+  ASSERT_TRUE(Call(R"({"op":"release","order":"S-2"})").ok());
+
+  const std::string vyq = R"([{"sku":"V","qty":1},{"sku":"Y","qty":1},{"sku":"Q","qty":1}])";
+  EXPECT_FALSE(Call(Route(R"("allow_split":true)", vyq)).Flag("found"));  // 2 parts at most
+  const Answer three = Call(Route(R"("allow_split":true,"max_parts":3)", vyq));
+  ASSERT_TRUE(three.Flag("found")) << three.line;
+  EXPECT_EQ(three.root["plan"].get_array().value().size(), 3u);
+  // Beyond the promise nothing is split in: C is 21.7 min away.
+  EXPECT_FALSE(Call(Route(R"("allow_split":true,"within_min":20)", vy)).Flag("found"));
+  EXPECT_EQ(Call(Route(R"("max_parts":3)", vy)).code(), "bad_request");
 }
 
 TEST_F(RoutingRulesTest, PickupByLocationOffersTheNearestOptions) {

@@ -474,6 +474,29 @@ TEST_F(SinkPgTest, StoresUnknownAndMalformedEventsAndKeepsGoing) {
   EXPECT_NE(log.find("seq 9 (stock_set) stored but not applied"), std::string::npos) << log;
 }
 
+// An order served by several stores (a split delivery, a pickup with
+// transfers): each item's row names the store that serves it.
+TEST_F(SinkPgTest, SeveralStoreOrdersKeepEachItemsStore) {
+  const std::string ts = "\"ts\":\"2026-11-24T10:00:00.000Z\"";
+  const std::vector<std::string> lines = {
+      R"({"seq":1,"type":"reserved","order":"O-1","store":"B","items":[{"sku":"V","qty":1,)"
+      R"("store":"B"},{"sku":"Y","qty":2,"store":"C"}],"eta_min":13.9,"distance_km":1.0,)"
+      R"("parts":[{"store":"B","role":"delivery","eta_min":13.9,"distance_km":1.0},)"
+      R"({"store":"C","role":"delivery","eta_min":21.7,"distance_km":3.0}],)"
+      R"("expires_at":"2026-11-24T10:15:00.000Z",)" +
+          ts + "}",
+      R"({"seq":2,"type":"committed","order":"O-1","store":"B","items":[{"sku":"V","qty":1,)"
+      R"("store":"B"},{"sku":"Y","qty":2,"store":"C"}],)" +
+          ts + "}",
+  };
+  FakeDaemon daemon(lines, {}, AckChecker());
+  auto sink = StartSink(daemon);
+  ASSERT_EQ(sink->Wait(milliseconds(20'000)), 0);
+  EXPECT_EQ(pg_->Query("SELECT order_id || ' ' || sku || ' ' || store_id || ' ' || qty || ' ' || "
+                       "state FROM reservations ORDER BY sku"),
+            (std::vector<std::string>{"O-1 V B 1 committed", "O-1 Y C 2 committed"}));
+}
+
 TEST_F(SinkPgTest, SigtermFinishesTheBatchAndExitsZero) {
   const Stream s = Generate(20'000, 5);
   FakeDaemonOptions paced;
