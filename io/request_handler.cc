@@ -474,7 +474,7 @@ uint64_t RequestHandler::Route(const dom::object& req, std::string_view line, An
         w.Field("eligible", true);
         w.Key("score").BeginObject();
         w.Key("eta").Fixed(c.score.eta, 3).Key("distance").Fixed(c.score.distance, 3);
-        w.Key("depth").Fixed(c.score.depth, 3);
+        w.Key("depth").Fixed(c.score.depth, 3).Key("load").Fixed(c.score.load, 3);
         w.Key("tier").Fixed(c.score.tier, 3).Key("total").Fixed(c.score.total(), 3);
         w.EndObject();
       } else {

@@ -216,6 +216,9 @@ TEST_F(LoaderTest, RulesExampleLoadsEveryRuleAndTheAttributedStores) {
   EXPECT_TRUE(r.objective.configured());
   EXPECT_DOUBLE_EQ(r.objective.eta, 1.0);
   EXPECT_DOUBLE_EQ(r.objective.franchise, 2.0);
+  EXPECT_DOUBLE_EQ(r.objective.load, 5.0);
+  EXPECT_DOUBLE_EQ(r.transfer_radius_km, 15);
+  EXPECT_DOUBLE_EQ(r.transfer_handling_min, 20);
   EXPECT_EQ(c.limits.what_if_orders, 100000);
   ASSERT_EQ(c.warehouses.size(), 1u);
   EXPECT_EQ(c.warehouses[0].id, "WH-EAST");
@@ -244,6 +247,8 @@ TEST_F(LoaderTest, RulesExampleLoadsEveryRuleAndTheAttributedStores) {
   const alloc::Store& franchise = find("S-0003");
   EXPECT_EQ(franchise.tier, alloc::StoreTier::kFranchise);
   EXPECT_EQ(franchise.dealer, "DLR-EAST");
+  EXPECT_EQ(find("S-0002").capacity_per_hour, 30);
+  EXPECT_EQ(find("S-0001").capacity_per_hour, 0);
   EXPECT_TRUE(find("S-0007").paused);
   EXPECT_FALSE(find("S-0002").paused);
   EXPECT_FALSE(find("S-0004").hours.OpenAt(9 * 60 + 30));  // opens 10:00
