@@ -33,16 +33,10 @@ RoutingRules CoreRules(geo::EtaModel eta, RouteDefaults defaults) {
 Allocator::Allocator(Inventory& inventory, RoutingRules rules, int64_t finished_retention_ms,
                      EventLog* log)
     : inventory_(inventory),
-      router_(inventory.stores, inventory.index),
       rules_(std::move(rules)),
-      load_(inventory.stores),
+      load_(inventory.slots, inventory.Stores()->stores),
       log_(log),
-      book_(inventory.stock, finished_retention_ms, log, &load_) {
-  for (uint32_t i = 0; i < inventory.stores.size(); ++i) {
-    if (inventory.stores[StoreIdx{i}].kind == SiteKind::kWarehouse)
-      warehouses_.push_back(StoreIdx{i});
-  }
-}
+      book_(inventory.stock, finished_retention_ms, log, &load_) {}
 
 Allocator::Allocator(Inventory& inventory, geo::EtaModel eta, RouteDefaults defaults,
                      int64_t finished_retention_ms, EventLog* log)
@@ -69,10 +63,14 @@ Allocator::StockSetResult Allocator::SetStock(StoreIdx store, std::string_view s
 
 StateImage Allocator::Capture(FunctionRef<uint64_t()> current_seq, Now now) const {
   StateImage image;
+  // Store changes wait: the snapshot's stores must be those as of its seq.
+  std::lock_guard stores_lock(store_mu_);
+  image.stores = inventory_.Stores();
+  const StoreSet& stores = image.stores->stores;
   // Memory is allocated and touched before the locks are taken: on a VM,
   // first-touch page faults cost more than the copy itself.
-  image.stock.resize(inventory_.stores.size());
-  for (uint32_t s = 0; s < inventory_.stores.size(); ++s) {
+  image.stock.resize(stores.size());
+  for (uint32_t s = 0; s < stores.size(); ++s) {
     image.stock[s].resize(inventory_.stock.RowCount(StoreIdx{s}) + 8);
   }
   image.orders.resize(book_.Size() + 1024);
@@ -86,7 +84,7 @@ StateImage Allocator::Capture(FunctionRef<uint64_t()> current_seq, Now now) cons
   // Every SKU in a stock row was interned before its row was written, so
   // copying the names now (under the store locks) covers them all.
   image.sku_names = inventory_.skus.Names();
-  for (uint32_t s = 0; s < inventory_.stores.size(); ++s) {
+  for (uint32_t s = 0; s < stores.size(); ++s) {
     auto& rows = image.stock[s];
     size_t i = 0;
     inventory_.stock.ForEachRowLocked(
@@ -176,10 +174,10 @@ void Allocator::KeepServable(const RoutingRules& rules, const RouteRequest& requ
       c.score.eta = w.eta * c.eta_min;
       c.score.distance = w.distance * c.distance_km;
       c.score.depth = w.depth / (1.0 + spare);
-      if (const int32_t cap = inventory_.stores[c.store].capacity_per_hour; cap > 0) {
+      if (const int32_t cap = scratch.view->stores[c.store].capacity_per_hour; cap > 0) {
         c.score.load = w.load * load_.Count(c.store, slot_ms) / cap;
       }
-      c.score.tier = inventory_.stores[c.store].tier == StoreTier::kFranchise ? w.franchise : 0;
+      c.score.tier = scratch.view->stores[c.store].tier == StoreTier::kFranchise ? w.franchise : 0;
     }
     servable.push_back(c);
     if (first_only) break;
@@ -195,7 +193,7 @@ void Allocator::KeepServable(const RoutingRules& rules, const RouteRequest& requ
 void Allocator::ApplyPreference(const RouteRequest& request, const RankContext& ctx,
                                 AllocScratch& scratch) const {
   RouteResult& result = scratch.result;
-  const auto preferred = inventory_.stores.Find(request.prefer_store);
+  const auto preferred = scratch.view->stores.Find(request.prefer_store);
   result.bound = BoundOutcome::kNotChosen;
   auto& servable = scratch.servable;
   const auto it = std::find_if(servable.begin(), servable.end(),
@@ -244,14 +242,14 @@ void Allocator::Explain(const std::vector<Candidate>& rejected, AllocScratch& sc
 void Allocator::Ship(AllocScratch& scratch) const {
   auto& candidates = scratch.route.candidates;
   candidates.clear();
-  for (StoreIdx w : warehouses_) {
-    const Store& site = inventory_.stores[w];
+  for (StoreIdx w : scratch.view->warehouses) {
+    const Store& site = scratch.view->stores[w];
     Candidate c;
     c.store = w;
     c.eta_min = site.ship_days * 1440.0;
     candidates.push_back(c);
   }
-  router_.SortDefault(candidates);
+  Router::SortDefault(scratch.view->stores, candidates);
 }
 
 namespace {
@@ -352,17 +350,17 @@ bool Allocator::PlanTransfer(const Candidate& pickup, const RankContext& ctx,
   const uint64_t all = lines == 64 ? ~uint64_t{0} : (uint64_t{1} << lines) - 1;
   const uint64_t here = LinesHeld(pickup.store, pickup.keep_back, scratch);
   uint64_t missing = all & ~here;
-  const Store& at = inventory_.stores[pickup.store];
+  const Store& at = scratch.view->stores[pickup.store];
   auto& nearby = scratch.route.nearby;
   nearby.clear();
-  router_.StoresNear(at.at, ctx.rules->transfer_radius_km, nearby);
+  Router::StoresNear(*ctx.view, at.at, ctx.rules->transfer_radius_km, nearby);
   std::vector<Candidate>& sources = scratch.sources;
   sources.clear();
   auto& masks = scratch.masks;
   masks.clear();
   for (const geo::NearbyStore& n : nearby) {
     const StoreIdx s{n.store};
-    if (s == pickup.store || inventory_.stores[s].kind != SiteKind::kStore) continue;
+    if (s == pickup.store || scratch.view->stores[s].kind != SiteKind::kStore) continue;
     const Candidate c = router_.JudgeTransfer(s, pickup.store, ctx);
     if (c.reject != Reject::kNone) continue;
     const uint64_t mask = LinesHeld(s, c.keep_back, scratch) & missing;
@@ -432,7 +430,10 @@ const RouteResult& Allocator::Quote(const RoutingRules& rules, RouteRequest requ
 
 const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteRequest& request,
                                      Now now, AllocScratch& scratch) {
+  const StoreView& view = inventory_.sites.Get(scratch.stores);
+  scratch.view = &view;
   RouteResult& result = scratch.result;
+  result.view = &view;
   result.found = false;
   result.reason = NoRouteReason::kNone;
   result.unknown_sku = {};
@@ -460,6 +461,7 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
     return result;
   }
   RankContext ctx;
+  ctx.view = &view;
   ctx.rules = &rules;
   ctx.minute_of_day = MinuteOfDay(request.at_wall_ms != 0 ? request.at_wall_ms : now.wall_ms,
                                   UtcOffset{rules.utc_offset_min});
@@ -468,7 +470,7 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
   ctx.keep_rejected = request.explain;
   ctx.load = &load_;
   ctx.slot_ms = request.at_wall_ms != 0 ? request.at_wall_ms : now.wall_ms;
-  if (!request.prefer_store.empty() && !inventory_.stores.Find(request.prefer_store)) {
+  if (!request.prefer_store.empty() && !scratch.view->stores.Find(request.prefer_store)) {
     result.reason = NoRouteReason::kUnknownStore;
     return result;
   }
@@ -486,8 +488,8 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
         result.reason =
             route.candidates.empty() ? NoRouteReason::kNoStoreInRange : NoRouteReason::kNone;
       } else {
-        const auto store = inventory_.stores.Find(request.pickup_store);
-        if (!store || inventory_.stores[*store].kind != SiteKind::kStore) {
+        const auto store = scratch.view->stores.Find(request.pickup_store);
+        if (!store || scratch.view->stores[*store].kind != SiteKind::kStore) {
           result.reason = NoRouteReason::kUnknownStore;
           return result;
         }
@@ -546,7 +548,7 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
   }
   // Delivery opted in to a warehouse when no store can.
   if (result.reason != NoRouteReason::kNone && request.mode == FulfilMode::kDelivery &&
-      request.fallback_ship && !warehouses_.empty()) {
+      request.fallback_ship && !scratch.view->warehouses.empty()) {
     result.mode = FulfilMode::kShip;
     Ship(scratch);
     servable.clear();
@@ -569,7 +571,8 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
                              : std::span<const int32_t>(scratch.line_keep);
     hold.slot_ms = ctx.slot_ms;
     hold.role = role;
-    if (!request.prefer_store.empty()) hold.bound = *inventory_.stores.Find(request.prefer_store);
+    if (!request.prefer_store.empty())
+      hold.bound = *scratch.view->stores.Find(request.prefer_store);
     const auto status = several
                             ? book_.HoldParts(request.order, scratch.parts, scratch.part_keep,
                                               scratch.grouped, now, ttl_s * 1000, result.plan, hold)
@@ -603,6 +606,53 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
   }
   result.found = true;
   return result;
+}
+
+std::optional<Store> Allocator::FindStore(std::string_view id) const {
+  const auto view = inventory_.Stores();
+  const auto idx = view->stores.Find(id);
+  if (!idx) return std::nullopt;
+  return view->stores[*idx];
+}
+
+Allocator::StoreChange Allocator::ChangeStore(Store store, bool remove, Now now) {
+  return ApplyStore(std::move(store), remove, now, /*log=*/true);
+}
+
+Allocator::StoreChange Allocator::ApplyStore(Store store, bool remove, Now now, bool log) {
+  std::lock_guard lock(store_mu_);
+  StoreChange out;
+  std::vector<Store> list;
+  StoreIdx at{};
+  switch (EditStores(*inventory_.Stores(), std::move(store), remove, inventory_.slots, list, at)) {
+    case StoreEdit::kUnknownStore:
+      out.status = StoreChangeStatus::kUnknownStore;
+      return out;
+    case StoreEdit::kNoRoom:
+      out.status = StoreChangeStatus::kNoRoom;
+      return out;
+    case StoreEdit::kWarehouse:
+      out.status = StoreChangeStatus::kWarehouse;
+      return out;
+    case StoreEdit::kCreated:
+      out.created = true;
+      break;
+    case StoreEdit::kChanged:
+      break;
+  }
+  const Store& stored = list[Raw(at)];
+  // Logged before it is published: no request can name a new store (and so
+  // log an event about it) before the store's own record is in the log.
+  if (log && log_ != nullptr) {
+    StoreEvent e;
+    e.type = remove ? EventType::kStoreRemoved : EventType::kStoreUpserted;
+    e.store = &stored;
+    e.wall_ms = now.wall_ms;
+    out.seq = log_->Append(e);
+  }
+  load_.SetCapacity(at, stored.removed ? 0 : stored.capacity_per_hour);
+  inventory_.sites.Publish(std::make_shared<StoreView>(std::move(list)));
+  return out;
 }
 
 }  // namespace hourglass::alloc

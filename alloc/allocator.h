@@ -8,6 +8,8 @@
 #define HOURGLASS_ALLOC_ALLOCATOR_H_
 
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -84,6 +86,7 @@ struct RouteResult {
   Reject bound_reject = Reject::kNone;  // kNotChosen: why ("none": slower than the slack)
   std::vector<Candidate> options;       // pickup by location: the best few, best first
   std::vector<ExplainEntry> explain;    // with explain
+  const StoreView* view = nullptr;      // the stores it was decided on (ids, attributes)
 };
 
 // Per-thread buffers, so a decision allocates nothing once warm.
@@ -101,6 +104,8 @@ struct AllocScratch {
   std::vector<uint64_t> masks;                // per candidate: the lines it has (bit i: line i)
   std::vector<Candidate> sources;             // stores that may send a pickup store what it lacks
   std::shared_ptr<const RoutingRules> rules;  // this thread's copy (see RulesHolder)
+  std::shared_ptr<const StoreView> stores;    // this thread's copy (see Published)
+  const StoreView* view = nullptr;            // the stores of the decision in progress
   RouteResult result;
 };
 
@@ -137,6 +142,22 @@ class Allocator {
   StockSetResult SetStock(StoreIdx store, std::string_view sku, int32_t on_hand, uint64_t as_of_seq,
                           Now now);
 
+  // store.upsert (`remove` false) or store.remove of `store.id`: builds and
+  // publishes a new view of the stores; requests already deciding finish on
+  // the old one. A new store takes the next free slot.
+  enum class StoreChangeStatus { kDone, kUnknownStore, kNoRoom, kWarehouse };
+  struct StoreChange {
+    StoreChangeStatus status = StoreChangeStatus::kDone;
+    bool created = false;
+    uint64_t seq = 0;  // log sequence of the change
+  };
+  StoreChange ChangeStore(Store store, bool remove, Now now);
+  // The store as it is now, if known (for a partial upsert).
+  std::optional<Store> FindStore(std::string_view id) const;
+  // Recovery: re-applies a logged store change without logging it.
+  void ReplayStore(Store store, bool remove) { ApplyStore(std::move(store), remove, {}, false); }
+  std::shared_ptr<const StoreView> stores() const { return inventory_.Stores(); }
+
   // A consistent copy of all state. Holds every lock while copying (tens of
   // milliseconds for millions of rows); `current_seq` is read under them.
   StateImage Capture(FunctionRef<uint64_t()> current_seq, Now now) const;
@@ -157,6 +178,7 @@ class Allocator {
   // with the quantities added). False when a SKU is unknown.
   const RouteResult& Decide(const RoutingRules& rules, const RouteRequest& request, Now now,
                             AllocScratch& scratch);
+  StoreChange ApplyStore(Store store, bool remove, Now now, bool log);
   bool NormalizeItems(const RouteRequest& request, const RoutingRules& rules,
                       AllocScratch& scratch) const;
   // The candidates in scratch.route.candidates that have every item, in the
@@ -181,8 +203,10 @@ class Allocator {
   Inventory& inventory_;
   Router router_;
   RulesHolder rules_;
-  std::vector<StoreIdx> warehouses_;
   DeliveryLoad load_;
+  // Store changes one at a time, each logged and published under it; a
+  // snapshot takes it too, so its stores and its seq agree.
+  mutable std::mutex store_mu_;
   EventLog* const log_;
   ReservationBook book_;
 };

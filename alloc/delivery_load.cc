@@ -3,7 +3,6 @@
 namespace hourglass::alloc {
 namespace {
 
-constexpr uint32_t kNoRing = 0xFFFFFFFFu;
 constexpr int64_t kMsPerHour = 3'600'000;
 
 // A bucket: the hour number + 1 in the high 40 bits (0: never used), the count below.
@@ -20,21 +19,25 @@ int64_t HourIn(uint64_t word) { return static_cast<int64_t>(word >> kCountBits) 
 
 }  // namespace
 
-DeliveryLoad::DeliveryLoad(const StoreSet& stores)
-    : capacity_(stores.size(), 0), ring_of_(stores.size(), kNoRing) {
-  uint32_t rings = 0;
+DeliveryLoad::DeliveryLoad(size_t slots, const StoreSet& stores)
+    : slots_(slots),
+      capacity_(std::make_unique<std::atomic<int32_t>[]>(slots)),
+      buckets_(std::make_unique<std::atomic<uint64_t>[]>(slots * kHours)) {
+  for (size_t i = 0; i < slots; ++i) capacity_[i].store(0, std::memory_order_relaxed);
+  for (size_t i = 0; i < slots * kHours; ++i) buckets_[i].store(0, std::memory_order_relaxed);
   for (uint32_t i = 0; i < stores.size(); ++i) {
-    capacity_[i] = stores[StoreIdx{i}].capacity_per_hour;
-    if (capacity_[i] > 0) ring_of_[i] = rings++;
+    SetCapacity(StoreIdx{i}, stores[StoreIdx{i}].capacity_per_hour);
   }
-  buckets_ = std::make_unique<std::atomic<uint64_t>[]>(static_cast<size_t>(rings) * kHours);
-  for (size_t i = 0; i < static_cast<size_t>(rings) * kHours; ++i) buckets_[i].store(0);
+}
+
+void DeliveryLoad::SetCapacity(StoreIdx store, int32_t capacity_per_hour) {
+  if (Raw(store) < slots_)
+    capacity_[Raw(store)].store(capacity_per_hour, std::memory_order_release);
 }
 
 std::atomic<uint64_t>* DeliveryLoad::Bucket(StoreIdx store, int64_t hour) const {
-  const uint32_t ring = ring_of_[Raw(store)];
-  if (ring == kNoRing || hour < 0) return nullptr;
-  return &buckets_[static_cast<size_t>(ring) * kHours + static_cast<size_t>(hour % kHours)];
+  if (Raw(store) >= slots_ || hour < 0) return nullptr;
+  return &buckets_[static_cast<size_t>(Raw(store)) * kHours + static_cast<size_t>(hour % kHours)];
 }
 
 int32_t DeliveryLoad::Count(StoreIdx store, int64_t slot_ms) const {
@@ -64,7 +67,8 @@ bool DeliveryLoad::Change(StoreIdx store, int64_t slot_ms, int delta, int32_t li
 }
 
 bool DeliveryLoad::TryAdd(StoreIdx store, int64_t slot_ms) {
-  return Change(store, slot_ms, +1, capacity_[Raw(store)]);
+  if (Raw(store) >= slots_) return true;
+  return Change(store, slot_ms, +1, capacity_[Raw(store)].load(std::memory_order_acquire));
 }
 void DeliveryLoad::Remove(StoreIdx store, int64_t slot_ms) { Change(store, slot_ms, -1, 0); }
 void DeliveryLoad::Restore(StoreIdx store, int64_t slot_ms) { Change(store, slot_ms, +1, 0); }

@@ -2,8 +2,8 @@
 // a store whose deliveries held or committed for the clock hour of a slot
 // (the order's `at`, or now) reached its capacity is skipped for that slot.
 //
-// Counts live only for stores with a capacity, in a ring of the next and
-// last kHours clock hours each; a slot further out is not limited. Each
+// Counts live in a ring of the next and last kHours clock hours per store
+// slot; a slot further out is not limited. Each
 // bucket is one atomic word (hour and count packed), so a reservation on one
 // store never waits for another and TryAdd never lets a count pass the
 // capacity, however many threads race.
@@ -26,7 +26,9 @@ class DeliveryLoad {
  public:
   static constexpr int kHours = 48;
 
-  explicit DeliveryLoad(const StoreSet& stores);
+  // Room for `slots` stores; capacities from `stores` (SetCapacity changes one).
+  DeliveryLoad(size_t slots, const StoreSet& stores);
+  void SetCapacity(StoreIdx store, int32_t capacity_per_hour);
 
   // Deliveries counted for the hour of `slot_ms` at `store` (0 without a capacity).
   int32_t Count(StoreIdx store, int64_t slot_ms) const;
@@ -42,9 +44,9 @@ class DeliveryLoad {
   std::atomic<uint64_t>* Bucket(StoreIdx store, int64_t hour) const;
   bool Change(StoreIdx store, int64_t slot_ms, int delta, int32_t limit);
 
-  std::vector<int32_t> capacity_;                     // by store; 0: none
-  std::vector<uint32_t> ring_of_;                     // by store: its ring, or kNoRing
-  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // kHours per ring
+  size_t slots_;
+  std::unique_ptr<std::atomic<int32_t>[]> capacity_;  // by store; 0: none
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // kHours per store
 };
 
 }  // namespace hourglass::alloc

@@ -28,6 +28,10 @@ const char* EventTypeName(EventType type) {
       return "expired";
     case EventType::kStockSet:
       return "stock_set";
+    case EventType::kStoreUpserted:
+      return "store_upserted";
+    case EventType::kStoreRemoved:
+      return "store_removed";
   }
   return "unknown";
 }

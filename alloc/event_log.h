@@ -18,7 +18,15 @@
 
 namespace hourglass::alloc {
 
-enum class EventType : uint8_t { kReserved, kCommitted, kReleased, kExpired, kStockSet };
+enum class EventType : uint8_t {
+  kReserved,
+  kCommitted,
+  kReleased,
+  kExpired,
+  kStockSet,
+  kStoreUpserted,
+  kStoreRemoved,
+};
 const char* EventTypeName(EventType type);
 
 // What one store does for an order. Stable: the wire names come from RoleName().
@@ -62,12 +70,22 @@ struct StockSetEvent {
   int64_t wall_ms = 0;
 };
 
+struct Store;  // store_set.h
+
+// store.upsert / store.remove: the whole record as it is after the change.
+struct StoreEvent {
+  EventType type = EventType::kStoreUpserted;
+  const Store* store = nullptr;
+  int64_t wall_ms = 0;
+};
+
 class EventLog {
  public:
   virtual ~EventLog() = default;
   // Returns the event's sequence number (1, 2, 3, ...).
   virtual uint64_t Append(const ReservationEvent& event) = 0;
   virtual uint64_t Append(const StockSetEvent& event) = 0;
+  virtual uint64_t Append(const StoreEvent& event) = 0;
 };
 
 // Both clocks, handed in by the caller: monotonic for deadlines in memory,

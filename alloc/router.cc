@@ -36,6 +36,8 @@ const char* RejectName(Reject reject) {
       return "out_of_zone";
     case Reject::kPaused:
       return "paused";
+    case Reject::kRemoved:
+      return "removed";
     case Reject::kClosed:
       return "closed";
     case Reject::kDealerScope:
@@ -50,15 +52,9 @@ const char* RejectName(Reject reject) {
   return "unknown";
 }
 
-Router::Router(const StoreSet& stores, const geo::StoreIndex& index)
-    : stores_(stores), index_(index) {
-  for (const Store& s : stores_.all()) {
-    if (s.kind == SiteKind::kStore) max_reach_km_ = std::max(max_reach_km_, s.ReachKm());
-  }
-}
-
 Reject Router::Availability(StoreIdx idx, const RankContext& ctx, bool pickup) const {
-  const Store& store = stores_[idx];
+  const Store& store = ctx.view->stores[idx];
+  if (store.removed) return Reject::kRemoved;
   if (store.paused) return Reject::kPaused;
   if (ctx.rules->dealer_scope && !ctx.dealer.empty() && store.dealer != ctx.dealer) {
     return Reject::kDealerScope;
@@ -76,11 +72,11 @@ NoRouteReason Router::Rank(geo::LatLon at, const RankContext& ctx, RouteScratch&
   scratch.candidates.clear();
   scratch.rejected.clear();
   // No store delivers beyond its own reach, so the largest reach bounds the search.
-  index_.Within(at, max_reach_km_, scratch.nearby);
+  ctx.view->index.Within(at, ctx.view->max_reach_km, scratch.nearby);
   bool in_range = false;
   bool in_time = false;
   for (const geo::NearbyStore& n : scratch.nearby) {
-    const Store& store = stores_[StoreIdx{n.store}];
+    const Store& store = ctx.view->stores[StoreIdx{n.store}];
     if (store.kind != SiteKind::kStore) continue;
     Candidate c;
     c.store = StoreIdx{n.store};
@@ -104,8 +100,8 @@ NoRouteReason Router::Rank(geo::LatLon at, const RankContext& ctx, RouteScratch&
       scratch.rejected.push_back(c);
     }
   }
-  SortDefault(scratch.candidates);
-  SortDefault(scratch.rejected);
+  SortDefault(ctx.view->stores, scratch.candidates);
+  SortDefault(ctx.view->stores, scratch.rejected);
   if (!scratch.candidates.empty()) return NoRouteReason::kNone;
   if (!in_range) return NoRouteReason::kNoStoreInRange;
   if (!in_time) return NoRouteReason::kBeyondPromise;
@@ -117,9 +113,9 @@ void Router::Nearby(geo::LatLon at, double reach_km, const RankContext& ctx,
   scratch.nearby.clear();
   scratch.candidates.clear();
   scratch.rejected.clear();
-  index_.Within(at, reach_km, scratch.nearby);
+  ctx.view->index.Within(at, reach_km, scratch.nearby);
   for (const geo::NearbyStore& n : scratch.nearby) {
-    if (stores_[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
+    if (ctx.view->stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
     Candidate c = Judge(StoreIdx{n.store}, at, ctx, /*pickup=*/true);
     if (c.reject == Reject::kNone) {
       scratch.candidates.push_back(c);
@@ -128,17 +124,18 @@ void Router::Nearby(geo::LatLon at, double reach_km, const RankContext& ctx,
     }
   }
   // Pickup by location: the nearest store first, then the one ready first.
-  const auto by_distance = [this](const Candidate& a, const Candidate& b) {
+  const StoreSet& stores = ctx.view->stores;
+  const auto by_distance = [&stores](const Candidate& a, const Candidate& b) {
     if (a.distance_km != b.distance_km) return a.distance_km < b.distance_km;
     if (a.eta_min != b.eta_min) return a.eta_min < b.eta_min;
-    return stores_[a.store].id < stores_[b.store].id;
+    return stores[a.store].id < stores[b.store].id;
   };
   std::sort(scratch.candidates.begin(), scratch.candidates.end(), by_distance);
   std::sort(scratch.rejected.begin(), scratch.rejected.end(), by_distance);
 }
 
 Candidate Router::Judge(StoreIdx idx, geo::LatLon at, const RankContext& ctx, bool pickup) const {
-  const Store& store = stores_[idx];
+  const Store& store = ctx.view->stores[idx];
   Candidate c;
   c.store = idx;
   c.distance_km = geo::HaversineKm(store.at, at);
@@ -162,10 +159,10 @@ Candidate Router::Judge(StoreIdx idx, geo::LatLon at, const RankContext& ctx, bo
 }
 
 Candidate Router::JudgeTransfer(StoreIdx source, StoreIdx to, const RankContext& ctx) const {
-  const Store& store = stores_[source];
+  const Store& store = ctx.view->stores[source];
   Candidate c;
   c.store = source;
-  c.distance_km = geo::HaversineKm(store.at, stores_[to].at);
+  c.distance_km = geo::HaversineKm(store.at, ctx.view->stores[to].at);
   c.keep_back = ctx.rules->safety_stock.ForTier(store.tier);
   c.eta_min = ctx.rules->EtaFor(store, ctx.minute_of_day).EtaMin(store.prep_min, c.distance_km) +
               ctx.rules->transfer_handling_min;
@@ -179,12 +176,13 @@ Candidate Router::JudgeTransfer(StoreIdx source, StoreIdx to, const RankContext&
   return c;
 }
 
-void Router::SortDefault(std::vector<Candidate>& candidates) const {
-  std::sort(candidates.begin(), candidates.end(), [this](const Candidate& a, const Candidate& b) {
-    if (a.eta_min != b.eta_min) return a.eta_min < b.eta_min;
-    if (a.distance_km != b.distance_km) return a.distance_km < b.distance_km;
-    return stores_[a.store].id < stores_[b.store].id;
-  });
+void Router::SortDefault(const StoreSet& stores, std::vector<Candidate>& candidates) {
+  std::sort(candidates.begin(), candidates.end(),
+            [&stores](const Candidate& a, const Candidate& b) {
+              if (a.eta_min != b.eta_min) return a.eta_min < b.eta_min;
+              if (a.distance_km != b.distance_km) return a.distance_km < b.distance_km;
+              return stores[a.store].id < stores[b.store].id;
+            });
 }
 
 }  // namespace hourglass::alloc

@@ -8,8 +8,8 @@
 // and time-of-day courier speeds, and stores at their hourly capacity. Stock
 // is checked by the caller (Allocator), in rank order.
 //
-// Thread-safety: const after construction; call Rank from any thread, each
-// with its own RouteScratch.
+// Thread-safety: stateless; call it from any thread, each with its own
+// RouteScratch. The stores come with each call (RankContext::view).
 #ifndef HOURGLASS_ALLOC_ROUTER_H_
 #define HOURGLASS_ALLOC_ROUTER_H_
 
@@ -20,6 +20,7 @@
 #include "alloc/ids.h"
 #include "alloc/routing_rules.h"
 #include "alloc/store_set.h"
+#include "alloc/store_view.h"
 #include "geo/store_index.h"
 
 namespace hourglass::alloc {
@@ -30,6 +31,7 @@ enum class Reject : uint8_t {
   kNone,
   kOutOfZone,      // the point is outside its radius or zone
   kPaused,         // paused by ops
+  kRemoved,        // removed by store.remove
   kClosed,         // outside its opening hours at the order's time
   kDealerScope,    // another dealer's store, and the rules scope orders by dealer
   kBeyondPromise,  // it delivers there, but not within the promise
@@ -68,6 +70,7 @@ const char* ReasonName(NoRouteReason reason);
 
 // What a ranking depends on besides the point.
 struct RankContext {
+  const StoreView* view = nullptr;  // the stores this decision sees
   const RoutingRules* rules = nullptr;
   int minute_of_day = 0;               // local time of the order (or its `at`)
   double within_min = 0;               // the promise
@@ -86,8 +89,6 @@ struct RouteScratch {
 
 class Router {
  public:
-  Router(const StoreSet& stores, const geo::StoreIndex& index);
-
   // Fills scratch.candidates in the default rank order. Returns kNone when
   // there is at least one, else the reason there is none.
   NoRouteReason Rank(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch) const;
@@ -105,21 +106,18 @@ class Router {
   // they arrive there (its prep, the courier, transfer_handling_min).
   Candidate JudgeTransfer(StoreIdx source, StoreIdx to, const RankContext& ctx) const;
   // Every store within `reach_km` of `at` (any kind), unordered.
-  void StoresNear(geo::LatLon at, double reach_km, std::vector<geo::NearbyStore>& out) const {
-    index_.Within(at, reach_km, out);
+  static void StoresNear(const StoreView& view, geo::LatLon at, double reach_km,
+                         std::vector<geo::NearbyStore>& out) {
+    view.index.Within(at, reach_km, out);
   }
 
   // Orders candidates by ETA, then distance, then store id.
-  void SortDefault(std::vector<Candidate>& candidates) const;
+  static void SortDefault(const StoreSet& stores, std::vector<Candidate>& candidates);
 
  private:
   // Rejections that do not depend on the point: paused, dealer scope and
   // (unless for a pickup, which waits for opening) closed.
   Reject Availability(StoreIdx store, const RankContext& ctx, bool pickup = false) const;
-
-  const StoreSet& stores_;
-  const geo::StoreIndex& index_;
-  double max_reach_km_ = 0;
 };
 
 }  // namespace hourglass::alloc

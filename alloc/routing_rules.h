@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alloc/published.h"
 #include "alloc/store_set.h"
 #include "geo/eta.h"
 
@@ -106,43 +107,14 @@ struct RoutingRules {
   }
 };
 
-// Holds the rules in force. Readers keep their own reference and look at an
-// atomic version number per request, so the hot path takes no lock and
-// touches no shared reference count unless a reload happened.
-class RulesHolder {
+// The rules in force (see Published).
+class RulesHolder : public Published<RoutingRules> {
  public:
   explicit RulesHolder(RoutingRules rules)
-      : current_(std::make_shared<const RoutingRules>(std::move(rules))) {
-    version_.store(current_->version, std::memory_order_release);
-  }
-
-  // Publishes `next` with the next version number; returns that number.
+      : Published(std::make_shared<RoutingRules>(std::move(rules))) {}
   uint64_t Publish(RoutingRules next) {
-    std::lock_guard lock(mu_);
-    next.version = current_->version + 1;
-    current_ = std::make_shared<const RoutingRules>(std::move(next));
-    version_.store(current_->version, std::memory_order_release);
-    return current_->version;
+    return Published::Publish(std::make_shared<RoutingRules>(std::move(next)));
   }
-
-  // Refreshes `cached` if the rules changed since it was taken.
-  const RoutingRules& Get(std::shared_ptr<const RoutingRules>& cached) const {
-    if (!cached || cached->version != version_.load(std::memory_order_acquire)) {
-      std::lock_guard lock(mu_);
-      cached = current_;
-    }
-    return *cached;
-  }
-
-  std::shared_ptr<const RoutingRules> Current() const {
-    std::lock_guard lock(mu_);
-    return current_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const RoutingRules> current_;  // guarded by mu_
-  std::atomic<uint64_t> version_{0};
 };
 
 }  // namespace hourglass::alloc

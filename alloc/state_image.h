@@ -5,11 +5,13 @@
 #define HOURGLASS_ALLOC_STATE_IMAGE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "alloc/ids.h"
 #include "alloc/reservation_book.h"
+#include "alloc/store_view.h"
 
 namespace hourglass::alloc {
 
@@ -34,6 +36,7 @@ struct OrderImage {
 
 struct StateImage {
   uint64_t seq = 0;                               // every change up to here, none after
+  std::shared_ptr<const StoreView> stores;        // the stores as of seq
   std::vector<std::string> sku_names;             // by SkuIdx
   std::vector<std::vector<StockRowImage>> stock;  // by StoreIdx
   std::vector<OrderImage> orders;

@@ -41,6 +41,9 @@ struct Store {
   std::shared_ptr<const geo::DeliveryZone> zone;
   SiteKind kind = SiteKind::kStore;
   int32_t ship_days = 0;  // warehouses: days to the customer
+  bool removed = false;   // store.remove: serves nothing new; its id stays known
+  bool dynamic = false;   // set or changed at runtime (store.upsert / store.remove)
+  std::string zone_file;  // the zone's GeoJSON file as given (relative to the stores file)
 
   // Whether the store delivers to a point `distance_km` away.
   bool Delivers(geo::LatLon to, double distance_km) const {

@@ -143,16 +143,17 @@ int Run(const Args& args) {
   // change up to its seq), else from the stock file.
   const auto t0 = std::chrono::steady_clock::now();
   auto inventory = std::make_unique<alloc::Inventory>(
-      io::LoadStores(config.stores_csv, config.rules, config.warehouses));
+      io::LoadStores(config.stores_csv, config.rules, config.warehouses),
+      static_cast<size_t>(config.limits.max_added_stores));
   const auto snapshot = io::LatestSnapshot(config.data_dir);
   alloc::StateImage image;
   if (snapshot) {
-    image = io::ReadSnapshot(*snapshot, *inventory);
+    image = io::ReadSnapshot(*snapshot, *inventory, config.stores_csv.parent_path());
   } else {
     io::LoadStock(config.stock_csv, config.stores_csv, *inventory);
   }
-  Log("loaded %zu stores, %zu SKUs, %zu stock rows from %s in %lld ms", inventory->stores.size(),
-      inventory->skus.size(), inventory->stock.rows(),
+  Log("loaded %zu stores, %zu SKUs, %zu stock rows from %s in %lld ms",
+      inventory->Stores()->stores.size(), inventory->skus.size(), inventory->stock.rows(),
       snapshot ? snapshot->filename().c_str() : config.stock_csv.filename().c_str(),
       static_cast<long long>(MsSince(t0)));
 
@@ -166,7 +167,7 @@ int Run(const Args& args) {
     journal_options.fault_write_delay_ms = std::atoi(delay);
     Log("fault injection: journal writes delayed by %d ms", journal_options.fault_write_delay_ms);
   }
-  io::Journal journal(journal_options, inventory->stores);
+  io::Journal journal(journal_options, inventory->sites);
 
   alloc::Allocator allocator(*inventory, config.rules.routing,
                              config.limits.finished_order_retention_s * 1000, &journal);
@@ -178,7 +179,7 @@ int Run(const Args& args) {
   std::string notes;
   uint64_t replayed = 0;
   {
-    io::EventReplayer replayer(allocator, io::ClockNow());
+    io::EventReplayer replayer(allocator, io::ClockNow(), config.stores_csv.parent_path());
     journal.Recover(
         image.seq,
         [&](uint64_t seq, std::string_view json, const std::string& where) {
@@ -212,9 +213,10 @@ int Run(const Args& args) {
                            static_cast<size_t>(config.limits.what_if_orders));
   size_t next_ring = 0;
   io::Server server(options, [&] {
-    return std::make_unique<io::RequestHandler>(allocator, config.limits, io::ClockNow,
-                                                &subscriptions,
-                                                io::HandlerOps{&reloader, &history, next_ring++});
+    return std::make_unique<io::RequestHandler>(
+        allocator, config.limits, io::ClockNow, &subscriptions,
+        io::HandlerOps{&reloader, &history, next_ring++, config.stores_csv.parent_path(),
+                       config.rules.radius_km, config.rules.prep_min});
   });
   journal.SetWrittenListener([&server](uint64_t) { server.NotifyDurable(); });
   journal.Start();

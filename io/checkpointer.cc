@@ -52,7 +52,7 @@ bool Checkpointer::Checkpoint() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   try {
-    const auto path = WriteSnapshot(dir_, image, allocator_.inventory().stores);
+    const auto path = WriteSnapshot(dir_, image);
     RemoveSnapshotsBefore(dir_, image.seq);
     last_seq_ = image.seq;
     // Recovery needs nothing up to image.seq now; subscribers may still.

@@ -44,6 +44,8 @@ struct Limits {
   int64_t idle_timeout_s = 600;     // silent connections are closed (0: never)
   // Route requests kept for reload dry runs (what-if); 0 keeps none.
   int64_t what_if_orders = 100'000;
+  // Stores store.upsert may add while the daemon runs (each takes a stock slot).
+  int64_t max_added_stores = 1000;
 };
 
 struct JournalConfig {

@@ -5,10 +5,9 @@
 
 #include "io/csv_reader.h"
 #include "io/load_error.h"
-#include "io/zone_loader.h"
+#include "io/store_fields.h"
 
 namespace hourglass::io {
-namespace {}  // namespace
 
 std::vector<alloc::Store> LoadStores(const std::filesystem::path& path, const Rules& rules,
                                      const std::vector<WarehouseConfig>& warehouses) {
@@ -16,74 +15,29 @@ std::vector<alloc::Store> LoadStores(const std::filesystem::path& path, const Ru
   const size_t id_col = csv.RequireColumn("store_id");
   const size_t lat_col = csv.RequireColumn("lat");
   const size_t lon_col = csv.RequireColumn("lon");
-  const auto radius_col = csv.Column("radius_km");
-  const auto prep_col = csv.Column("prep_min");
-  const auto city_col = csv.Column("city");
-  const auto tier_col = csv.Column("tier");
-  const auto dealer_col = csv.Column("dealer");
-  const auto open_col = csv.Column("open");
-  const auto paused_col = csv.Column("paused");
-  const auto capacity_col = csv.Column("capacity_per_hour");
-  const auto zone_col = csv.Column("zone");
-  const auto text = [&f = csv.fields()](std::optional<size_t> col) {
-    return col && *col < f.size() ? f[*col] : std::string_view{};
-  };
+  // The optional attribute columns present in this file.
+  std::vector<std::pair<std::string_view, size_t>> columns;
+  for (const std::string_view key : kStoreFields) {
+    if (key == "lat" || key == "lon") continue;
+    if (const auto col = csv.Column(key)) columns.emplace_back(key, *col);
+  }
 
   std::vector<alloc::Store> stores;
-  std::unordered_map<std::string_view, size_t> first_line;  // views into `stores`
   while (csv.Next()) {
     const auto& f = csv.fields();
     alloc::Store s;
     s.id = std::string(f[id_col]);
     if (s.id.empty()) csv.Fail("store_id", "must not be empty");
-    s.at.lat_deg = csv.Double(lat_col, "lat");
-    s.at.lon_deg = csv.Double(lon_col, "lon");
-    if (!geo::IsValidLatitude(s.at.lat_deg)) csv.Fail("lat", "must be within [-90, 90]");
-    if (!geo::IsValidLongitude(s.at.lon_deg)) csv.Fail("lon", "must be within [-180, 180]");
     s.radius_km = rules.radius_km;
-    if (radius_col && !f[*radius_col].empty()) {
-      s.radius_km = csv.Double(*radius_col, "radius_km");
-      if (s.radius_km <= 0 || s.radius_km > 500) csv.Fail("radius_km", "must be within (0, 500]");
-    }
     s.prep_min = rules.prep_min;
-    if (prep_col && !f[*prep_col].empty()) {
-      s.prep_min = csv.Double(*prep_col, "prep_min");
-      if (s.prep_min < 0 || s.prep_min > 1440) csv.Fail("prep_min", "must be within [0, 1440]");
-    }
-    s.city = std::string(text(city_col));
-    s.dealer = std::string(text(dealer_col));
-    if (const auto tier = text(tier_col); !tier.empty()) {
-      if (tier == "direct") {
-        s.tier = alloc::StoreTier::kDirect;
-      } else if (tier == "franchise") {
-        s.tier = alloc::StoreTier::kFranchise;
-      } else {
-        csv.Fail("tier", "\"" + std::string(tier) + "\" must be direct or franchise (or empty)");
+    const auto set = [&](std::string_view key, std::string_view text) {
+      if (const std::string why = SetStoreField(s, key, text, path.parent_path()); !why.empty()) {
+        csv.Fail(key, why);
       }
-    }
-    if (const auto open = text(open_col); !open.empty()) {
-      std::string why;
-      const auto hours = alloc::OpeningHours::Parse(open, why);
-      if (!hours) csv.Fail("open", why);
-      s.hours = *hours;
-    }
-    if (capacity_col && !text(capacity_col).empty()) {
-      s.capacity_per_hour =
-          static_cast<int32_t>(csv.Int(*capacity_col, "capacity_per_hour", 0, 1'000'000));
-    }
-    if (const auto paused = text(paused_col); !paused.empty()) {
-      if (paused != "true" && paused != "false" && paused != "1" && paused != "0") {
-        csv.Fail("paused", "must be true, false, 1 or 0");
-      }
-      s.paused = paused == "true" || paused == "1";
-    }
-    if (const auto zone = text(zone_col); !zone.empty()) {
-      try {
-        s.zone = std::make_shared<const geo::DeliveryZone>(LoadZoneFile(path.parent_path() / zone));
-      } catch (const LoadError& e) {
-        csv.Fail("zone", e.what());
-      }
-    }
+    };
+    set("lat", f[lat_col]);
+    set("lon", f[lon_col]);
+    for (const auto& [key, col] : columns) set(key, f[col]);
     stores.push_back(std::move(s));
   }
   for (const WarehouseConfig& w : warehouses) {
@@ -138,6 +92,7 @@ std::unique_ptr<alloc::Inventory> LoadInventory(const std::filesystem::path& sto
 void LoadStock(const std::filesystem::path& stock_csv, const std::filesystem::path& stores_csv,
                alloc::Inventory& inventory_ref) {
   alloc::Inventory* inventory = &inventory_ref;
+  const auto view = inventory->Stores();
   CsvReader csv(stock_csv);
   const size_t store_col = csv.RequireColumn("store_id");
   const size_t sku_col = csv.RequireColumn("sku");
@@ -148,7 +103,7 @@ void LoadStock(const std::filesystem::path& stock_csv, const std::filesystem::pa
   while (csv.Next()) {
     const auto& f = csv.fields();
     if (f[store_col] != last_store || last_store.empty()) {
-      const auto found = inventory->stores.Find(f[store_col]);
+      const auto found = view->stores.Find(f[store_col]);
       if (!found) {
         csv.Fail("store_id", "\"" + std::string(f[store_col]) + "\" is not in " +
                                  stores_csv.filename().string());
@@ -161,7 +116,7 @@ void LoadStock(const std::filesystem::path& stock_csv, const std::filesystem::pa
     inventory->stock.LoadRow(store, inventory->skus.Intern(f[sku_col]), on_hand);
   }
   if (const auto dup = inventory->stock.Seal()) {
-    FailDuplicate(stock_csv, inventory->stores[dup->first].id, inventory->skus.NameOf(dup->second));
+    FailDuplicate(stock_csv, view->stores[dup->first].id, inventory->skus.NameOf(dup->second));
   }
 }
 

@@ -6,6 +6,7 @@
 #include "io/iso_time.h"
 #include "io/json_writer.h"
 #include "io/load_error.h"
+#include "io/store_fields.h"
 
 namespace hourglass::io {
 namespace {
@@ -100,6 +101,18 @@ void EncodeEvent(uint64_t seq, const alloc::StockSetEvent& e, const alloc::Store
   w.EndObject();
 }
 
+void EncodeEvent(uint64_t seq, const alloc::StoreEvent& e, const alloc::StoreSet&,
+                 std::string& out) {
+  JsonWriter w(out);
+  w.BeginObject()
+      .Field("seq", static_cast<int64_t>(seq))
+      .Field("type", alloc::EventTypeName(e.type));
+  w.Field("store", e.store->id);
+  WriteStoreFields(w, *e.store);
+  WriteTime(w, "ts", e.wall_ms);
+  w.EndObject();
+}
+
 void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string& where) {
   auto fail = [&](const std::string& why) {
     throw LoadError(where + ": record seq " + std::to_string(seq) + ": " + why);
@@ -115,7 +128,14 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
     fail("missing type, store or seq");
   }
   if (logged_seq != seq) fail("its text says seq " + std::to_string(logged_seq));
-  const auto store = allocator_.inventory().stores.Find(store_id);
+  if (type == "store_upserted" || type == "store_removed") {
+    alloc::Store record;
+    if (const std::string why = ReadStoreRecord(doc, base_dir_, record); !why.empty()) fail(why);
+    allocator_.ReplayStore(std::move(record), type == "store_removed");
+    return;
+  }
+  const auto view = allocator_.stores();
+  const auto store = view->stores.Find(store_id);
   if (!store) fail("store " + std::string(store_id) + " is not in the stores file any more");
 
   if (type == "stock_set") {
@@ -179,7 +199,7 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
             p["distance_km"].get(part.distance_km)) {
           fail("a part lacks store, role, eta_min or distance_km");
         }
-        const auto at = allocator_.inventory().stores.Find(id);
+        const auto at = view->stores.Find(id);
         if (!at) fail("store " + std::string(id) + " is not in the stores file any more");
         part.store = *at;
         part.role = ParseRole(role, fail);
@@ -190,7 +210,7 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
       for (simdjson::dom::element item : items) {
         std::string_view id;
         if (item["store"].get(id)) fail("an item of a several-store order lacks its store");
-        while (k < parts.size() && allocator_.inventory().stores[parts[k].store].id != id) {
+        while (k < parts.size() && view->stores[parts[k].store].id != id) {
           parts[k++].end_line = i;
         }
         if (k == parts.size()) fail("item " + std::to_string(i) + " names a store out of order");
@@ -204,7 +224,7 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
     }
     std::string_view bound;
     if (doc["bound_store"].get(bound) == simdjson::SUCCESS) {
-      const auto b = allocator_.inventory().stores.Find(bound);
+      const auto b = view->stores.Find(bound);
       if (b) e.bound = *b;
     }
   }

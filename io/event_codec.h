@@ -14,6 +14,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -26,11 +27,17 @@ void EncodeEvent(uint64_t seq, const alloc::ReservationEvent& event, const alloc
                  std::string& out);
 void EncodeEvent(uint64_t seq, const alloc::StockSetEvent& event, const alloc::StoreSet& stores,
                  std::string& out);
+// {"seq":N,"type":"store_upserted","store":"S-9","lat":..,...,"ts":".."} (the whole
+// record, see io/store_fields.h); "store_removed" the same with "removed":true.
+void EncodeEvent(uint64_t seq, const alloc::StoreEvent& event, const alloc::StoreSet& stores,
+                 std::string& out);
 
 // Re-applies logged events to an allocator during recovery.
 class EventReplayer {
  public:
-  EventReplayer(alloc::Allocator& allocator, alloc::Now now) : allocator_(allocator), now_(now) {}
+  // `base_dir`: where store zone files are relative to (the stores file's folder).
+  EventReplayer(alloc::Allocator& allocator, alloc::Now now, std::filesystem::path base_dir = {})
+      : allocator_(allocator), now_(now), base_dir_(std::move(base_dir)) {}
   // Throws LoadError (with `where`, e.g. "journal-...log offset 1234") when
   // the record is not an event this daemon can apply.
   void Apply(uint64_t seq, std::string_view json, const std::string& where);
@@ -38,6 +45,7 @@ class EventReplayer {
  private:
   alloc::Allocator& allocator_;
   alloc::Now now_;
+  std::filesystem::path base_dir_;
   simdjson::dom::parser parser_;
 };
 

@@ -87,7 +87,7 @@ std::optional<SyncMode> ParseSyncMode(std::string_view text) {
   return std::nullopt;
 }
 
-Journal::Journal(JournalOptions options, const alloc::StoreSet& stores)
+Journal::Journal(JournalOptions options, const alloc::Published<alloc::StoreView>& stores)
     : options_(std::move(options)), stores_(stores) {
   std::error_code ec;
   fs::create_directories(options_.dir, ec);
@@ -252,6 +252,7 @@ std::vector<JournalSegment> Journal::Segments() const {
 
 uint64_t Journal::Append(const alloc::ReservationEvent& event) { return AppendEvent(event); }
 uint64_t Journal::Append(const alloc::StockSetEvent& event) { return AppendEvent(event); }
+uint64_t Journal::Append(const alloc::StoreEvent& event) { return AppendEvent(event); }
 
 template <typename Event>
 uint64_t Journal::AppendEvent(const Event& event) {
@@ -259,7 +260,7 @@ uint64_t Journal::AppendEvent(const Event& event) {
   const uint64_t seq = pending_last_ + 1;
   const size_t start = pending_.size();
   pending_.append(kHeaderBytes, '\0');
-  EncodeEvent(seq, event, stores_, pending_);
+  EncodeEvent(seq, event, stores_.Get(view_).stores, pending_);
   const size_t len = pending_.size() - start - kHeaderBytes;
   char* header = pending_.data() + start;
   PutU32(header, static_cast<uint32_t>(len));

@@ -26,7 +26,9 @@
 
 #include "alloc/event_log.h"
 #include "alloc/function_ref.h"
+#include "alloc/published.h"
 #include "alloc/store_set.h"
+#include "alloc/store_view.h"
 #include "io/latency_histogram.h"
 
 namespace hourglass::io {
@@ -57,7 +59,8 @@ struct JournalSegment {
 
 class Journal : public alloc::EventLog {
  public:
-  Journal(JournalOptions options, const alloc::StoreSet& stores);
+  // `stores`: the stores in force, for the ids and attribution events carry.
+  Journal(JournalOptions options, const alloc::Published<alloc::StoreView>& stores);
   ~Journal() override;
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -79,6 +82,7 @@ class Journal : public alloc::EventLog {
 
   uint64_t Append(const alloc::ReservationEvent& event) override;
   uint64_t Append(const alloc::StockSetEvent& event) override;
+  uint64_t Append(const alloc::StoreEvent& event) override;
 
   uint64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
   // Records up to here are in the files (readable by subscribers).
@@ -110,7 +114,8 @@ class Journal : public alloc::EventLog {
   void RecordAcks();
 
   const JournalOptions options_;
-  const alloc::StoreSet& stores_;
+  const alloc::Published<alloc::StoreView>& stores_;
+  std::shared_ptr<const alloc::StoreView> view_;  // guarded by mu_ (refreshed by version)
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

@@ -8,6 +8,7 @@
 #include "io/data_loader.h"
 #include "io/iso_time.h"
 #include "io/json_writer.h"
+#include "io/store_fields.h"
 
 namespace hourglass::io {
 namespace {
@@ -175,7 +176,8 @@ RequestHandler::RequestHandler(alloc::Allocator& allocator, const Limits& limits
       subscriptions_(subscriptions),
       reloader_(ops.reloader),
       history_(ops.history),
-      history_ring_(ops.history_ring) {
+      history_ring_(ops.history_ring),
+      ops_(std::move(ops)) {
   // Sized once for the largest line, so parsing never allocates afterwards.
   if (parser_.allocate(static_cast<size_t>(limits_.max_line_bytes), kMaxJsonDepth) !=
       simdjson::SUCCESS) {
@@ -237,6 +239,10 @@ HandleResult RequestHandler::Handle(std::string_view line, std::string& out) {
     result.stream = Subscribe(req, answer);
   } else if (*op == "reload") {
     Reload(req, answer);
+  } else if (*op == "store.upsert") {
+    result.wait_seq = StoreUpsert(req, answer);
+  } else if (*op == "store.remove") {
+    result.wait_seq = StoreRemove(req, answer);
   } else if (*op == "ping") {
     answer.Ok();
   } else if (*op == "ack") {
@@ -245,7 +251,8 @@ HandleResult RequestHandler::Handle(std::string_view line, std::string& out) {
     answer.Fail(
         "unknown_op",
         "unknown op \"" + std::string(*op) +
-            "\" (known: route, commit, release, stock, stock.set, subscribe, ack, reload, ping)");
+            "\" (known: route, commit, release, stock, stock.set, store.upsert, store.remove, "
+            "subscribe, ack, reload, ping)");
   }
   return result;
 }
@@ -393,7 +400,7 @@ uint64_t RequestHandler::Route(const dom::object& req, std::string_view line, An
   if (history_ != nullptr) history_->Record(history_ring_, line);
   const alloc::Now now = clock_();
   const alloc::RouteResult& r = allocator_.Route(request, now, scratch_);
-  const alloc::StoreSet& stores = allocator_.inventory().stores;
+  const alloc::StoreSet& stores = r.view->stores;
   const bool explain = request.explain;
   const std::string_view pickup_store = request.pickup_store;
   const std::string_view prefer_store = request.prefer_store;
@@ -539,9 +546,9 @@ void RequestHandler::Stock(const dom::object& req, Answer& answer) {
   const auto sku_name = f.Name("sku", true);
   if (f.failed()) return;
   alloc::Inventory& inv = allocator_.inventory();
-  const auto store = inv.stores.Find(*store_id);
+  const auto store = allocator_.stores()->stores.Find(*store_id);
   if (!store) {
-    answer.Fail("unknown_store", "store " + std::string(*store_id) + " is not in the stores file");
+    answer.Fail("unknown_store", "store " + std::string(*store_id) + " is not known");
     return;
   }
   alloc::StockLevel level;
@@ -561,10 +568,9 @@ uint64_t RequestHandler::StockSet(const dom::object& req, Answer& answer) {
   const auto on_hand = f.Integer("on_hand", true, 0, kMaxOnHand);
   const auto as_of_seq = f.Integer("as_of_seq", false, 1, std::numeric_limits<int64_t>::max());
   if (f.failed()) return 0;
-  alloc::Inventory& inv = allocator_.inventory();
-  const auto store = inv.stores.Find(*store_id);
+  const auto store = allocator_.stores()->stores.Find(*store_id);
   if (!store) {
-    answer.Fail("unknown_store", "store " + std::string(*store_id) + " is not in the stores file");
+    answer.Fail("unknown_store", "store " + std::string(*store_id) + " is not known");
     return 0;
   }
   const auto result = allocator_.SetStock(*store, *sku_name, static_cast<int32_t>(*on_hand),
@@ -586,6 +592,75 @@ uint64_t RequestHandler::StockSet(const dom::object& req, Answer& answer) {
                       .Field("available", outcome.level.available());
   if (as_of_seq) w.Field("deducted", outcome.deducted);
   return result.seq;
+}
+
+uint64_t RequestHandler::StoreUpsert(const dom::object& req, Answer& answer) {
+  Fields f(req, answer);
+  const auto id = f.Name("store", true);
+  if (f.failed()) return 0;
+  const std::optional<alloc::Store> existing = allocator_.FindStore(*id);
+  if (existing && existing->kind == alloc::SiteKind::kWarehouse) {
+    f.Bad("store", "is a warehouse: change [[warehouses]] in the config and restart");
+    return 0;
+  }
+  // A known store keeps what the request does not name; a new one starts
+  // from the [rules] defaults.
+  alloc::Store store;
+  if (existing) {
+    store = *existing;
+  } else {
+    store.id = std::string(*id);
+    store.radius_km = ops_.default_radius_km;
+    store.prep_min = ops_.default_prep_min;
+  }
+  int located = 0;
+  for (const std::string_view key : kStoreFields) {
+    dom::element value;
+    if (req[key].get(value) != simdjson::SUCCESS) continue;
+    const bool number = key == "lat" || key == "lon" || key == "radius_km" || key == "prep_min" ||
+                        key == "capacity_per_hour";
+    if (number && !value.is_number()) return f.Bad(key, "must be a number"), 0;
+    if (key == "paused" && !value.is_bool()) return f.Bad(key, "must be true or false"), 0;
+    if (!number && key != "paused" && !value.is_string()) return f.Bad(key, "must be a string"), 0;
+    if (key == "lat" || key == "lon") ++located;
+    const std::string why = SetStoreField(store, key, FieldText(value), ops_.stores_dir);
+    if (!why.empty()) return f.Bad(key, why), 0;
+  }
+  if (!existing && located < 2) {
+    f.Bad(located == 0 ? "lat" : "lon", "is required for a new store (with lat and lon)");
+    return 0;
+  }
+  const auto change = allocator_.ChangeStore(std::move(store), /*remove=*/false, clock_());
+  if (change.status == alloc::Allocator::StoreChangeStatus::kNoRoom) {
+    answer.Fail("store_limit",
+                "the daemon has no room for another store ([limits] "
+                "max_added_stores since start); add it to the stores file and "
+                "restart");
+    return 0;
+  }
+  answer.Ok().Field("store", *id).Field("created", change.created);
+  return change.seq;
+}
+
+uint64_t RequestHandler::StoreRemove(const dom::object& req, Answer& answer) {
+  Fields f(req, answer);
+  const auto id = f.Name("store", true);
+  if (f.failed()) return 0;
+  alloc::Store store;
+  store.id = std::string(*id);
+  const auto change = allocator_.ChangeStore(std::move(store), /*remove=*/true, clock_());
+  switch (change.status) {
+    case alloc::Allocator::StoreChangeStatus::kUnknownStore:
+      answer.Fail("unknown_store", "store " + std::string(*id) + " is not known");
+      return 0;
+    case alloc::Allocator::StoreChangeStatus::kWarehouse:
+      f.Bad("store", "is a warehouse: change [[warehouses]] in the config and restart");
+      return 0;
+    default:
+      break;
+  }
+  answer.Ok().Field("store", *id).Field("removed", true);
+  return change.seq;
 }
 
 void RequestHandler::Reload(const dom::object& req, Answer& answer) {
@@ -648,7 +723,8 @@ void RequestHandler::Reload(const dom::object& req, Answer& answer) {
     if (found_before && !b.found) ++lost;
     if (!found_before && b.found) ++gained;
     if (examples.size() < kWhatIfExamples) {
-      const auto& stores = allocator_.inventory().stores;
+      const auto view = allocator_.stores();
+      const alloc::StoreSet& stores = view->stores;
       examples.push_back({std::string(request.order),
                           found_before ? stores[store_before].id : std::string("(none)"),
                           b.found ? stores[b.plan.primary().store].id : std::string("(none)")});

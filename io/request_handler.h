@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -36,6 +37,11 @@ struct HandlerOps {
   RulesReloader* reloader = nullptr;
   RouteHistory* history = nullptr;  // recent route lines, for reload dry runs
   size_t history_ring = 0;          // this handler's ring in `history`
+  // store.upsert: zone files are relative to this folder (the stores file's);
+  // a new store without radius_km / prep_min gets these ([rules] defaults).
+  std::filesystem::path stores_dir;
+  double default_radius_km = 8.0;
+  double default_prep_min = 10.0;
 };
 
 class RequestHandler : public LineHandler {
@@ -58,6 +64,8 @@ class RequestHandler : public LineHandler {
   bool ParseRoute(const simdjson::dom::object& req, Answer& answer, alloc::RouteRequest& request);
   uint64_t Route(const simdjson::dom::object& req, std::string_view line, Answer& answer);
   void Reload(const simdjson::dom::object& req, Answer& answer);
+  uint64_t StoreUpsert(const simdjson::dom::object& req, Answer& answer);
+  uint64_t StoreRemove(const simdjson::dom::object& req, Answer& answer);
   uint64_t Finish(const simdjson::dom::object& req, bool commit, Answer& answer);
   void Stock(const simdjson::dom::object& req, Answer& answer);
   uint64_t StockSet(const simdjson::dom::object& req, Answer& answer);
@@ -70,6 +78,7 @@ class RequestHandler : public LineHandler {
   RulesReloader* reloader_;
   RouteHistory* history_;
   size_t history_ring_;
+  HandlerOps ops_;
   simdjson::dom::parser parser_;
   std::unique_ptr<simdjson::dom::parser> what_if_parser_;  // dry runs only
   alloc::AllocScratch scratch_;

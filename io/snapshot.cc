@@ -8,15 +8,18 @@
 #include <cstring>
 #include <fstream>
 
+#include "io/json_writer.h"
 #include "io/load_error.h"
+#include "io/store_fields.h"
 
 namespace hourglass::io {
 namespace {
 
 namespace fs = std::filesystem;
-// 02 added each order's stores (parts), delivery slot and bound store; 01 files
-// are still read.
-constexpr char kMagic[8] = {'H', 'G', 'S', 'N', 'A', 'P', '0', '2'};
+// 03 added the stores changed at runtime; 02 each order's stores (parts),
+// delivery slot and bound store. 01 and 02 files are still read.
+constexpr char kMagic[8] = {'H', 'G', 'S', 'N', 'A', 'P', '0', '3'};
+constexpr char kMagicV2[8] = {'H', 'G', 'S', 'N', 'A', 'P', '0', '2'};
 constexpr char kMagicV1[8] = {'H', 'G', 'S', 'N', 'A', 'P', '0', '1'};
 
 class Writer {
@@ -90,11 +93,25 @@ uint32_t Crc(const char* p, size_t n) {
 
 }  // namespace
 
-fs::path WriteSnapshot(const fs::path& dir, const alloc::StateImage& image,
-                       const alloc::StoreSet& stores) {
+fs::path WriteSnapshot(const fs::path& dir, const alloc::StateImage& image) {
+  const alloc::StoreSet& stores = image.stores->stores;
   Writer w;
   w.Bytes(kMagic, sizeof kMagic);
   w.Num<uint64_t>(image.seq);
+  // Stores changed at runtime, as their journal records, before the stock
+  // that names them (the stores file does not know them).
+  std::vector<std::string> changed;
+  for (const alloc::Store& s : stores.all()) {
+    if (!s.dynamic) continue;
+    std::string record;
+    JsonWriter json(record);
+    json.BeginObject().Field("store", s.id);
+    WriteStoreFields(json, s);
+    json.EndObject();
+    changed.push_back(std::move(record));
+  }
+  w.Num(static_cast<uint32_t>(changed.size()));
+  for (const auto& record : changed) w.Str(record);
   w.Num(static_cast<uint32_t>(image.sku_names.size()));
   for (const auto& name : image.sku_names) w.Str(name);
   w.Num(static_cast<uint32_t>(image.stock.size()));
@@ -181,16 +198,19 @@ void RemoveSnapshotsBefore(const fs::path& dir, uint64_t keep_seq) {
   }
 }
 
-alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory) {
+alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory,
+                               const fs::path& stores_dir) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw LoadError(path.string() + ": cannot open the snapshot");
   std::string data(static_cast<size_t>(in.tellg()), '\0');
   in.seekg(0);
   in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  const bool v1 =
-      data.size() >= sizeof kMagicV1 && std::memcmp(data.data(), kMagicV1, sizeof kMagicV1) == 0;
-  if (data.size() < sizeof kMagic + 12 ||
-      (!v1 && std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)) {
+  const auto is = [&data](const char(&magic)[8]) {
+    return data.size() >= sizeof magic && std::memcmp(data.data(), magic, sizeof magic) == 0;
+  };
+  const bool v1 = is(kMagicV1);
+  const bool v2 = is(kMagicV2);
+  if (data.size() < sizeof kMagic + 12 || (!v1 && !v2 && !is(kMagic))) {
     throw LoadError(path.string() + ": not a snapshot file (bad header)");
   }
   uint32_t stored_crc;
@@ -204,6 +224,29 @@ alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory
   r.Num<uint64_t>();  // magic
   alloc::StateImage image;
   image.seq = r.Num<uint64_t>();
+  if (!v1 && !v2) {
+    // Stores changed at runtime: applied over the stores file first.
+    const auto n_changed = r.Num<uint32_t>();
+    simdjson::dom::parser parser;
+    for (uint32_t i = 0; i < n_changed; ++i) {
+      const std::string record(r.Str());
+      simdjson::dom::element doc;
+      if (parser.parse(record).get(doc) != simdjson::SUCCESS) r.Fail("a store record is not JSON");
+      alloc::Store store;
+      if (const std::string why = ReadStoreRecord(doc, stores_dir, store); !why.empty())
+        r.Fail(why);
+      const bool removed = store.removed;
+      std::vector<alloc::Store> list;
+      alloc::StoreIdx at{};
+      const auto edit = alloc::EditStores(*inventory.Stores(), std::move(store), false,
+                                          inventory.slots, list, at);
+      if (edit == alloc::StoreEdit::kNoRoom) r.Fail("more stores than [limits] allow");
+      if (edit == alloc::StoreEdit::kWarehouse) r.Fail("a store record names a warehouse");
+      list[alloc::Raw(at)].removed = removed;
+      inventory.sites.Publish(std::make_shared<alloc::StoreView>(std::move(list)));
+    }
+  }
+  const auto stores_now = inventory.Stores();
   const auto n_skus = r.Num<uint32_t>();
   std::vector<alloc::SkuIdx> sku_map(n_skus);  // snapshot index -> this run's index
   for (uint32_t i = 0; i < n_skus; ++i) sku_map[i] = inventory.skus.Intern(r.Str());
@@ -211,7 +254,7 @@ alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory
   std::vector<alloc::StoreIdx> store_map;  // snapshot index -> this run's index
   for (uint32_t s = 0; s < n_stores; ++s) {
     const std::string_view id = r.Str();
-    const auto store = inventory.stores.Find(id);
+    const auto store = stores_now->stores.Find(id);
     if (!store) r.Fail("store " + std::string(id) + " is not in the stores file any more");
     store_map.push_back(*store);
     const auto rows = r.Num<uint32_t>();

@@ -20,16 +20,19 @@
 namespace hourglass::io {
 
 // Writes the image; returns the file's path. Throws LoadError on failure.
+// The image names its stores (StateImage::stores).
 std::filesystem::path WriteSnapshot(const std::filesystem::path& dir,
-                                    const alloc::StateImage& image, const alloc::StoreSet& stores);
+                                    const alloc::StateImage& image);
 
 // The newest snapshot in `dir`, if any.
 std::optional<std::filesystem::path> LatestSnapshot(const std::filesystem::path& dir);
 
-// Loads a snapshot's stock rows into `inventory` (whose stock table must be
-// empty) and returns the rest (orders, seq) for Allocator::Restore. Throws
-// LoadError naming the file and what is wrong.
-alloc::StateImage ReadSnapshot(const std::filesystem::path& path, alloc::Inventory& inventory);
+// Applies the snapshot's runtime store changes to `inventory`'s stores (zone
+// files relative to `stores_dir`), loads its stock rows into the stock table
+// (which must be empty) and returns the rest (orders, seq) for
+// Allocator::Restore. Throws LoadError naming the file and what is wrong.
+alloc::StateImage ReadSnapshot(const std::filesystem::path& path, alloc::Inventory& inventory,
+                               const std::filesystem::path& stores_dir);
 
 // Deletes snapshots older than `keep_seq`.
 void RemoveSnapshotsBefore(const std::filesystem::path& dir, uint64_t keep_seq);

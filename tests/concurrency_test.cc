@@ -22,7 +22,7 @@ TEST(Concurrency, RacingReservationsNeverOversell) {
   // Scarce stock: a few units of the one SKU at a few stores.
   const SkuIdx sku = *inv->skus.Find("SKU-0");
   int32_t total = 0;
-  for (uint32_t s = 0; s < inv->stores.size(); s += 3) {
+  for (uint32_t s = 0; s < inv->Stores()->stores.size(); s += 3) {
     inv->stock.Set(StoreIdx{s}, sku, 7);
     total += 7;
   }
@@ -65,7 +65,7 @@ TEST(Concurrency, RacingReservationsNeverOversell) {
 
   int32_t on_hand = 0;
   int32_t held = 0;
-  for (uint32_t s = 0; s < inv->stores.size(); ++s) {
+  for (uint32_t s = 0; s < inv->Stores()->stores.size(); ++s) {
     const StockLevel l = inv->stock.Level(StoreIdx{s}, sku);
     ASSERT_GE(l.on_hand, l.reserved) << "store " << s << " is oversold";
     on_hand += l.on_hand;

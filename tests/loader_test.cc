@@ -63,13 +63,13 @@ TEST_F(LoaderTest, LoadsStoresWithDefaultsAndExtraColumns) {
   auto inv = LoadInventory(Write("stores.csv", kStores),
                            Write("stock.csv", "store_id,sku,on_hand\nS-2,A,4\nS-1,A,2\nS-1,B,0\n"),
                            Rules{});
-  ASSERT_EQ(inv->stores.size(), 2u);
-  const auto s1 = *inv->stores.Find("S-1");
-  const auto s2 = *inv->stores.Find("S-2");
-  EXPECT_DOUBLE_EQ(inv->stores[s1].radius_km, Rules{}.radius_km);
-  EXPECT_DOUBLE_EQ(inv->stores[s1].prep_min, Rules{}.prep_min);
-  EXPECT_DOUBLE_EQ(inv->stores[s2].radius_km, 3);
-  EXPECT_DOUBLE_EQ(inv->stores[s2].prep_min, 12);
+  ASSERT_EQ(inv->Stores()->stores.size(), 2u);
+  const auto s1 = *inv->Stores()->stores.Find("S-1");
+  const auto s2 = *inv->Stores()->stores.Find("S-2");
+  EXPECT_DOUBLE_EQ(inv->Stores()->stores[s1].radius_km, Rules{}.radius_km);
+  EXPECT_DOUBLE_EQ(inv->Stores()->stores[s1].prep_min, Rules{}.prep_min);
+  EXPECT_DOUBLE_EQ(inv->Stores()->stores[s2].radius_km, 3);
+  EXPECT_DOUBLE_EQ(inv->Stores()->stores[s2].prep_min, 12);
   EXPECT_EQ(inv->stock.Level(s1, *inv->skus.Find("A")).on_hand, 2);
   EXPECT_EQ(inv->stock.Level(s2, *inv->skus.Find("A")).on_hand, 4);
   EXPECT_EQ(inv->stock.rows(), 3u);

@@ -55,8 +55,8 @@ RefAnswer BruteForce(const Inventory& inv, const RefStock& ref, geo::LatLon at,
   };
   std::vector<Cand> cands;
   bool in_range = false;
-  for (uint32_t i = 0; i < inv.stores.size(); ++i) {
-    const Store& s = inv.stores[StoreIdx{i}];
+  for (uint32_t i = 0; i < inv.Stores()->stores.size(); ++i) {
+    const Store& s = inv.Stores()->stores[StoreIdx{i}];
     const double d = geo::HaversineKm(at, s.at);
     if (d > s.radius_km) continue;
     in_range = true;
@@ -93,7 +93,7 @@ TEST(RouterOracle, ThousandsOfOrdersMatchBruteForce) {
   spec.max_on_hand = 5;
   auto inv = testing::MakeWorld(spec);
   RefStock ref;
-  for (uint32_t s = 0; s < inv->stores.size(); ++s) {
+  for (uint32_t s = 0; s < inv->Stores()->stores.size(); ++s) {
     for (int k = 0; k < spec.skus; ++k) {
       const StockLevel l = inv->stock.Level(StoreIdx{s}, *inv->skus.Find(testing::SkuName(k)));
       if (l.known) ref.levels[{s, testing::SkuName(k)}] = {l.on_hand, 0};
@@ -136,7 +136,8 @@ TEST(RouterOracle, ThousandsOfOrdersMatchBruteForce) {
       ++outcomes[want.reason];
       continue;
     }
-    ASSERT_EQ(inv->stores[got.plan.primary().store].id, inv->stores[StoreIdx{want.store}].id)
+    ASSERT_EQ(inv->Stores()->stores[got.plan.primary().store].id,
+              inv->Stores()->stores[StoreIdx{want.store}].id)
         << "order " << n;
     ++outcomes[reserve ? "reserved" : "quoted"];
     if (!reserve) continue;
@@ -188,11 +189,11 @@ TEST(RouterOracle, TieOnEtaAndDistanceFallsToStoreId) {
   AllocScratch scratch;
   const std::vector<OrderItem> items = {{"SKU-0", 1}};
   RouteRequest req;
-  req.at = inv->stores[StoreIdx{0}].at;
+  req.at = inv->Stores()->stores[StoreIdx{0}].at;
   req.items = items;
   const RouteResult& r = allocator.Route(req, 0, scratch);
   ASSERT_TRUE(r.found);
-  EXPECT_EQ(inv->stores[r.plan.primary().store].id, "S-0999");
+  EXPECT_EQ(inv->Stores()->stores[r.plan.primary().store].id, "S-0999");
 }
 
 }  // namespace

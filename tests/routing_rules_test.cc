@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "tests/daemon_harness.h"
@@ -78,6 +79,37 @@ class RoutingRulesTest : public ::testing::Test {
   }
   Answer Call(const std::string& line) { return client_->Call(line); }
   void Rewrite(const std::string& rules) { dir_.Write("h.toml", std::string(kBase) + rules); }
+
+  // Three clients route flat out (16 pipelined at a time) while `change`
+  // runs 20 times, 25 ms apart; every answer must satisfy `right`.
+  void UnderLoad(const std::function<bool(const Answer&)>& right,
+                 const std::function<void(Client&, int)>& change) {
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> answers{0}, wrong{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 3; ++t) {
+      clients.emplace_back([&] {
+        Client c(daemon_->port());
+        while (!stop.load()) {
+          for (int i = 0; i < 16; ++i) c.Send(Route(""));
+          for (int i = 0; i < 16; ++i) {
+            const Answer a = Client::Parse(c.ReadLine(std::chrono::seconds(5)));
+            ++answers;
+            if (!a.ok() || !right(a)) ++wrong;
+          }
+        }
+      });
+    }
+    Client ops(daemon_->port());
+    for (int i = 0; i < 20; ++i) {
+      change(ops, i);
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    stop = true;
+    for (auto& c : clients) c.join();
+    EXPECT_GT(answers.load(), 500);
+    EXPECT_EQ(wrong.load(), 0);
+  }
 
   TempDir dir_;
   fs::path config_;
@@ -417,6 +449,108 @@ TEST_F(RoutingRulesTest, EventsNameTheBoundStoreAndTheSlot) {
   EXPECT_EQ(e.Str("at"), "2026-11-24T04:00:00.000Z");
 }
 
+// store.upsert / store.remove change stores while the daemon serves: a new
+// store routes at once, a partial upsert keeps what it does not name, a
+// removed store serves nothing new; all of it survives kill -9 and a snapshot.
+TEST_F(RoutingRulesTest, StoresChangeAtRuntimeAndTheChangesSurviveRestarts) {
+  Start();
+  const std::string upsert_n =
+      R"({"op":"store.upsert","store":"N","lat":31.2304,"lon":121.4737,"prep_min":5,)"
+      R"("tier":"franchise","dealer":"D9"})";
+  const Answer created = Call(upsert_n);
+  ASSERT_TRUE(created.ok()) << created.line;
+  EXPECT_TRUE(created.Flag("created"));
+  ASSERT_TRUE(Call(R"({"op":"stock.set","store":"N","sku":"X","on_hand":3})").ok());
+  const Answer to_n = Call(Route(""));
+  EXPECT_EQ(PlanStore(to_n), "N") << to_n.line;  // ETA 5.0 beats A's 10.0
+  EXPECT_EQ(to_n.root["plan"].at(0)["dealer"].get_string().value(), "D9");
+
+  // Partial: only the hours change; position, prep and tier stay.
+  ASSERT_TRUE(Call(R"({"op":"store.upsert","store":"N","open":"00:00-01:00"})").ok());
+  const Answer closed = Call(Route(R"("explain":true)"));
+  EXPECT_EQ(PlanStore(closed), "A");
+  EXPECT_EQ(Verdict(closed, "N"), "closed");
+  EXPECT_EQ(PlanStore(Call(Route("", R"([{"sku":"X","qty":1}])", "2026-11-24T00:30:00+08:00"))),
+            "N");
+
+  // A hold at N, then N removed: it serves nothing new, the hold can still be paid.
+  const Answer held = Call(Route(R"("order":"H-1","reserve":true)", R"([{"sku":"X","qty":1}])",
+                                 "2026-11-24T00:30:00+08:00"));
+  ASSERT_EQ(PlanStore(held), "N") << held.line;
+  ASSERT_TRUE(Call(R"({"op":"store.remove","store":"N"})").ok());
+  EXPECT_EQ(Verdict(Call(Route(R"("explain":true)", R"([{"sku":"X","qty":1}])",
+                               "2026-11-24T00:30:00+08:00")),
+                    "N"),
+            "removed");
+  ASSERT_TRUE(Call(R"({"op":"commit","order":"H-1"})").ok());
+  EXPECT_EQ(Call(R"({"op":"stock","store":"N","sku":"X"})").Int("on_hand"), 2);
+
+  // A crash keeps all of it (the journal), and so does a clean restart (the snapshot).
+  daemon_->Stop(SIGKILL);
+  daemon_ = std::make_unique<Daemon>(config_);
+  client_ = std::make_unique<Client>(daemon_->port());
+  EXPECT_EQ(Verdict(Call(Route(R"("explain":true)", R"([{"sku":"X","qty":1}])",
+                               "2026-11-24T00:30:00+08:00")),
+                    "N"),
+            "removed");
+  EXPECT_EQ(Call(R"({"op":"stock","store":"N","sku":"X"})").Int("on_hand"), 2);
+  ASSERT_TRUE(Call(R"({"op":"store.upsert","store":"N","open":"24h"})").ok());  // back
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+  daemon_ = std::make_unique<Daemon>(config_);
+  client_ = std::make_unique<Client>(daemon_->port());
+  EXPECT_EQ(PlanStore(Call(Route(""))), "N");
+  EXPECT_EQ(Call(R"({"op":"stock","store":"N","sku":"X"})").Int("on_hand"), 2);
+
+  // The system of record hears of every change.
+  Client sub(daemon_->port());
+  ASSERT_TRUE(sub.Call(R"({"op":"subscribe","name":"erp","from":1})").ok());
+  const Answer first = Client::Parse(sub.ReadLine());
+  EXPECT_EQ(first.Str("type"), "store_upserted");
+  EXPECT_EQ(first.Str("store"), "N");
+  EXPECT_EQ(first.Str("tier"), "franchise");
+}
+
+TEST_F(RoutingRulesTest, BadStoreChangesAreRefusedAndChangeNothing) {
+  Start("[limits]\nmax_added_stores = 1\n");
+  const char* bad[] = {
+      R"({"op":"store.upsert","store":"M"})",  // a new store needs a position
+      R"({"op":"store.upsert","store":"M","lat":31.2,"lon":121.4,"tier":"boss"})",
+      R"({"op":"store.upsert","store":"M","lat":"north","lon":121.4})",
+      R"({"op":"store.upsert","store":"M","lat":91,"lon":121.4})",
+      R"({"op":"store.upsert","store":"A","open":"25:00-26:00"})",
+      R"({"op":"store.upsert","store":"A","paused":"yes"})",
+      R"({"op":"store.upsert","store":"W","paused":true})",  // a warehouse
+      R"({"op":"store.remove","store":"W"})",
+  };
+  for (const char* line : bad) {
+    const Answer a = Call(line);
+    EXPECT_EQ(a.code(), "bad_request") << line << " -> " << a.line;
+  }
+  const Answer tier = Call(bad[1]);
+  EXPECT_EQ(tier.root["error"]["message"].get_string().value(),
+            "tier \"boss\" must be direct or franchise (or empty)")
+      << tier.line;
+  EXPECT_EQ(Call(R"({"op":"store.remove","store":"NOPE"})").code(), "unknown_store");
+  EXPECT_EQ(PlanStore(Call(Route(""))), "A");  // A unchanged
+  EXPECT_EQ(Call(R"({"op":"stock","store":"M","sku":"X"})").code(), "unknown_store");
+  ASSERT_TRUE(Call(R"({"op":"store.upsert","store":"M","lat":31.2,"lon":121.4})").ok());
+  EXPECT_EQ(Call(R"({"op":"store.upsert","store":"M2","lat":31.2,"lon":121.4})").code(),
+            "store_limit");
+}
+
+// Store changes while clients route flat out: no request fails, each sees A
+// paused or not, never anything else.
+TEST_F(RoutingRulesTest, StoreChangesUnderLoadFailNothing) {
+  Start();
+  UnderLoad([](const Answer& a) { return PlanStore(a) == "A" || PlanStore(a) == "B"; },
+            [](Client& ops, int i) {
+              const Answer r =
+                  ops.Call(std::string(R"({"op":"store.upsert","store":"A","paused":)") +
+                           (i % 2 == 0 ? "true" : "false") + "}");
+              ASSERT_TRUE(r.ok()) << r.line;
+            });
+}
+
 TEST_F(RoutingRulesTest, BadRouteOptionsAreRefusedAndChangeNothing) {
   Start();
   const char* bad[] = {
@@ -507,39 +641,15 @@ TEST_F(RoutingRulesTest, DryRunCountsChangedDecisionsAndSwapsNothing) {
 // answer is wholly the old rules' or wholly the new ones'.
 TEST_F(RoutingRulesTest, ReloadUnderLoadFailsNothingAndNeverMixes) {
   Start();
-  const std::string safety = "[rules.safety_stock]\ndirect = 5\n";
-  std::atomic<bool> stop{false};
-  std::atomic<int64_t> answers{0};
-  std::atomic<int64_t> wrong{0};
-  std::vector<std::thread> clients;
-  for (int t = 0; t < 3; ++t) {
-    clients.emplace_back([&] {
-      Client c(daemon_->port());
-      while (!stop.load()) {
-        // 16 pipelined requests at a time.
-        for (int i = 0; i < 16; ++i) c.Send(Route(""));
-        for (int i = 0; i < 16; ++i) {
-          const Answer a = Client::Parse(c.ReadLine(std::chrono::seconds(5)));
-          ++answers;
-          // Odd versions have no safety stock (A), even ones keep A's units (B).
-          const std::string expect = a.Int("rules_version") % 2 == 1 ? "A" : "B";
-          if (!a.ok() || PlanStore(a) != expect) ++wrong;
-        }
-      }
-    });
-  }
-  Client ops(daemon_->port());
-  for (int i = 0; i < 20; ++i) {
-    Rewrite(i % 2 == 0 ? safety : "");
-    const Answer r = ops.Call(R"({"op":"reload"})");
-    ASSERT_TRUE(r.ok()) << r.line;
-    EXPECT_EQ(r.Int("rules_version"), i + 2);
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  stop = true;
-  for (auto& c : clients) c.join();
-  EXPECT_GT(answers.load(), 500);
-  EXPECT_EQ(wrong.load(), 0);
+  // Odd versions have no safety stock (A), even ones keep A's units back (B).
+  UnderLoad(
+      [](const Answer& a) { return PlanStore(a) == (a.Int("rules_version") % 2 ? "A" : "B"); },
+      [this](Client& ops, int i) {
+        Rewrite(i % 2 == 0 ? "[rules.safety_stock]\ndirect = 5\n" : "");
+        const Answer r = ops.Call(R"({"op":"reload"})");
+        ASSERT_TRUE(r.ok()) << r.line;
+        EXPECT_EQ(r.Int("rules_version"), i + 2);
+      });
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ inline std::unique_ptr<alloc::Inventory> MakeWorld(const WorldSpec& spec) {
   stores.back().id = "S-0999";
   auto inv = std::make_unique<alloc::Inventory>(std::move(stores));
   for (int k = 0; k < spec.skus; ++k) inv->skus.Intern(SkuName(k));
-  for (uint32_t s = 0; s < inv->stores.size(); ++s) {
+  for (uint32_t s = 0; s < inv->Stores()->stores.size(); ++s) {
     for (int k = 0; k < spec.skus; ++k) {
       if (Uniform(rng) >= spec.stock_probability) continue;
       const auto on_hand =
