@@ -208,7 +208,8 @@ int Run(const Args& args) {
   options.max_connections = static_cast<size_t>(config.limits.max_connections);
   options.idle_timeout_s = static_cast<int>(config.limits.idle_timeout_s);
   options.acked_seq = [&journal] { return journal.AckedSeq(); };
-  io::RulesReloader reloader(args.config, allocator, config);
+  io::RulesReloader reloader(args.config, allocator, config,
+                             [](const std::string& line) { Log("%s", line.c_str()); });
   io::RouteHistory history(static_cast<size_t>(config.io_threads),
                            static_cast<size_t>(config.limits.what_if_orders));
   size_t next_ring = 0;
@@ -229,17 +230,7 @@ int Run(const Args& args) {
   std::function<void()> await_hangup = [&] {
     hangups.async_wait([&](const boost::system::error_code& error, int) {
       if (error) return;
-      const io::ReloadOutcome out = reloader.Reload();
-      if (out.ok) {
-        std::string restart;
-        for (const auto& k : out.restart_needed) restart += (restart.empty() ? "" : ", ") + k;
-        Log("reload (SIGHUP): rules version %llu in force%s%s",
-            static_cast<unsigned long long>(out.rules_version),
-            restart.empty() ? "" : "; changed but only applied by a restart: ", restart.c_str());
-      } else {
-        Log("reload (SIGHUP) failed, rules version %llu keeps serving: %s",
-            static_cast<unsigned long long>(out.rules_version), out.error.c_str());
-      }
+      reloader.Reload(/*publish=*/true, "SIGHUP");  // it logs the outcome
       await_hangup();
     });
   };

@@ -54,17 +54,26 @@ std::vector<std::string> RestartNeeded(const Config& running, const Config& next
 }  // namespace
 
 RulesReloader::RulesReloader(std::filesystem::path config_file, alloc::Allocator& allocator,
-                             Config running)
-    : file_(std::move(config_file)), allocator_(allocator), running_(std::move(running)) {}
+                             Config running, std::function<void(const std::string&)> log)
+    : file_(std::move(config_file)),
+      allocator_(allocator),
+      running_(std::move(running)),
+      log_(std::move(log)) {}
 
-ReloadOutcome RulesReloader::Reload(bool publish) {
+ReloadOutcome RulesReloader::Reload(bool publish, std::string_view by) {
   std::lock_guard lock(mu_);
   ReloadOutcome out;
+  const std::string what =
+      std::string(publish ? "reload" : "reload dry run") + " (" + std::string(by) + ")";
   try {
     out.config = LoadConfig(file_);
   } catch (const LoadError& e) {
     out.error = e.what();
     out.rules_version = allocator_.rules()->version;
+    if (log_) {
+      log_(what + " failed, rules version " + std::to_string(out.rules_version) +
+           " keeps serving: " + out.error);
+    }
     return out;
   }
   // The command line may override these; a reload keeps what is running.
@@ -75,6 +84,13 @@ ReloadOutcome RulesReloader::Reload(bool publish) {
   out.ok = true;
   out.rules_version =
       publish ? allocator_.PublishRules(out.config.rules.routing) : allocator_.rules()->version;
+  if (log_) {
+    std::string restart;
+    for (const auto& k : out.restart_needed) restart += (restart.empty() ? "" : ", ") + k;
+    log_(what + ": " + (publish ? "" : "valid; ") + "rules version " +
+         std::to_string(out.rules_version) + " in force" +
+         (restart.empty() ? "" : "; changed but only applied by a restart: " + restart));
+  }
   return out;
 }
 

@@ -15,8 +15,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alloc/allocator.h"
@@ -34,15 +36,19 @@ struct ReloadOutcome {
 
 class RulesReloader {
  public:
-  RulesReloader(std::filesystem::path config_file, alloc::Allocator& allocator, Config running);
+  // `log` hears one line per reload: what came in force, or why not.
+  RulesReloader(std::filesystem::path config_file, alloc::Allocator& allocator, Config running,
+                std::function<void(const std::string&)> log = {});
 
-  // Validates the file; when `publish`, swaps its rules in.
-  ReloadOutcome Reload(bool publish = true);
+  // Validates the file; when `publish`, swaps its rules in. `by` names the
+  // trigger for the log ("SIGHUP", "reload op").
+  ReloadOutcome Reload(bool publish = true, std::string_view by = "reload op");
 
  private:
   const std::filesystem::path file_;
   alloc::Allocator& allocator_;
   const Config running_;
+  const std::function<void(const std::string&)> log_;
   std::mutex mu_;
 };
 

@@ -594,6 +594,12 @@ TEST_F(RoutingRulesTest, ReloadSwapsRulesAndAFailedOneKeepsTheOld) {
   ASSERT_TRUE(restart.ok()) << restart.line;
   EXPECT_EQ(restart.root["restart_needed"].at(0).get_string().value(), "limits.max_items");
   EXPECT_EQ(PlanStore(Call(Route(""))), "A");
+  // Each reload says in the log what it did.
+  const std::string log = daemon_->Stderr();
+  EXPECT_NE(log.find("reload (reload op): rules version 2 in force"), std::string::npos) << log;
+  EXPECT_NE(log.find("reload (reload op) failed, rules version 2 keeps serving"),
+            std::string::npos)
+      << log;
 }
 
 TEST_F(RoutingRulesTest, SighupReloads) {
