@@ -66,11 +66,21 @@ bool DeliveryLoad::Change(StoreIdx store, int64_t slot_ms, int delta, int32_t li
   }
 }
 
-bool DeliveryLoad::TryAdd(StoreIdx store, int64_t slot_ms) {
-  if (Raw(store) >= slots_) return true;
-  return Change(store, slot_ms, +1, capacity_[Raw(store)].load(std::memory_order_acquire));
+// Stores without a capacity are not counted at all: most stores, and the
+// hot path should not pay an atomic update for them.
+int32_t DeliveryLoad::CapacityOf(StoreIdx store) const {
+  return Raw(store) < slots_ ? capacity_[Raw(store)].load(std::memory_order_acquire) : 0;
 }
-void DeliveryLoad::Remove(StoreIdx store, int64_t slot_ms) { Change(store, slot_ms, -1, 0); }
-void DeliveryLoad::Restore(StoreIdx store, int64_t slot_ms) { Change(store, slot_ms, +1, 0); }
+
+bool DeliveryLoad::TryAdd(StoreIdx store, int64_t slot_ms) {
+  const int32_t capacity = CapacityOf(store);
+  return capacity == 0 || Change(store, slot_ms, +1, capacity);
+}
+void DeliveryLoad::Remove(StoreIdx store, int64_t slot_ms) {
+  if (CapacityOf(store) != 0) Change(store, slot_ms, -1, 0);
+}
+void DeliveryLoad::Restore(StoreIdx store, int64_t slot_ms) {
+  if (CapacityOf(store) != 0) Change(store, slot_ms, +1, 0);
+}
 
 }  // namespace hourglass::alloc

@@ -8,6 +8,9 @@
 // store never waits for another and TryAdd never lets a count pass the
 // capacity, however many threads race.
 //
+// Only stores with a capacity are counted; a capacity set later (store.upsert)
+// counts from then on.
+//
 // Thread-safety: any thread. Pure logic: hours are handed in (Unix ms).
 #ifndef HOURGLASS_ALLOC_DELIVERY_LOAD_H_
 #define HOURGLASS_ALLOC_DELIVERY_LOAD_H_
@@ -42,6 +45,7 @@ class DeliveryLoad {
 
  private:
   std::atomic<uint64_t>* Bucket(StoreIdx store, int64_t hour) const;
+  int32_t CapacityOf(StoreIdx store) const;
   bool Change(StoreIdx store, int64_t slot_ms, int delta, int32_t limit);
 
   size_t slots_;
