@@ -212,6 +212,27 @@ TEST_F(RoutingRulesTest, ObjectiveReordersCandidates) {
   EXPECT_NEAR(first["score"]["total"].get_double().value(), 3.9, 0.05);
 }
 
+TEST_F(RoutingRulesTest, ObjectiveAvoidsEmptyingAStore) {
+  Start("[rules.score]\neta = 1.0\ndepth = 100.0\n");
+  const std::string four = R"([{"sku":"X","qty":4}])";
+  // A and B both have 5: taking 4 leaves 1 at either; A is sooner.
+  EXPECT_EQ(PlanStore(Call(Route("", four))), "A");
+  ASSERT_TRUE(Call(R"({"op":"stock.set","store":"B","sku":"X","on_hand":100})").ok());
+  // Now B keeps 96 after the order: 13.9 + 100/97 beats 10.0 + 100/2.
+  EXPECT_EQ(PlanStore(Call(Route("", four))), "B");
+}
+
+TEST_F(RoutingRulesTest, ObjectiveSpreadsLoadOverCapacity) {
+  Start("[rules.score]\neta = 1.0\nload = 20.0\n");  // A takes 2 deliveries an hour
+  EXPECT_EQ(PlanStore(Call(Route(R"("order":"L-1","reserve":true)"))), "A");
+  // A is half full: 10.0 + 20 x 1/2 = 20.0 loses to B's 13.9.
+  const Answer second = Call(Route(R"("explain":true)"));
+  EXPECT_EQ(PlanStore(second), "B") << second.line;
+  const auto first = second.root["candidates"].at(1);
+  EXPECT_EQ(first["store"].get_string().value(), "A");
+  EXPECT_NEAR(first["score"]["load"].get_double().value(), 10.0, 0.001);
+}
+
 TEST_F(RoutingRulesTest, CitySpeedAndRushHourChangeWhatIsInTime) {
   // Y is only at C (3 km): 21.7 min at 20 km/h, 56.8 min at 5 km/h.
   Start("[rules.city.Shanghai]\nspeed_kmh = 5\n");
@@ -597,8 +618,7 @@ TEST_F(RoutingRulesTest, ReloadSwapsRulesAndAFailedOneKeepsTheOld) {
   // Each reload says in the log what it did.
   const std::string log = daemon_->Stderr();
   EXPECT_NE(log.find("reload (reload op): rules version 2 in force"), std::string::npos) << log;
-  EXPECT_NE(log.find("reload (reload op) failed, rules version 2 keeps serving"),
-            std::string::npos)
+  EXPECT_NE(log.find("reload (reload op) failed, rules version 2 keeps serving"), std::string::npos)
       << log;
 }
 
