@@ -3,9 +3,12 @@
 //
 //   {"seq":1042,"type":"reserved","order":"O-1","store":"S-17",
 //    "items":[{"sku":"A","qty":2}],"eta_min":31.4,"distance_km":4.21,
-//    "expires_at":"2026-11-24T10:15:00.000Z","expires_at_ms":1795601700000,
+//    "expires_at":"2026-11-24T10:15:00.000Z","expires_at_ms":1795515300000,
 //    "ts":"2026-11-24T10:00:00.000Z"}
 //   committed / released / expired: seq, type, order, store, items, ts
+//   (+ tier, dealer, bound_store, role; for several-store orders each item's
+//   "store" and, on reserved, "parts"; "at"/"at_ms" for a scheduled slot)
+//   store_upserted / store_removed: the whole store record (io/store_fields.h)
 //   {"seq":1043,"type":"stock_set","store":"S-1","sku":"A","on_hand":10,"ts":"..."}
 //     (+ "as_of_seq":N when the level was given as of a journal position)
 #ifndef HOURGLASS_IO_EVENT_CODEC_H_
