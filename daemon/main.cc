@@ -235,10 +235,6 @@ int Run(const Args& args) {
     });
   };
   await_hangup();
-  // Tests and scripts wait for this line to learn the port.
-  std::printf("hourglassd: listening on %s:%u\n", config.listen_host.c_str(), server.port());
-  std::fflush(stdout);
-
   asio::signal_set signals(main_ctx, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     hangups.cancel();
@@ -252,6 +248,11 @@ int Run(const Args& args) {
     // A snapshot at the stop makes the next start read one file.
     checkpoints.RunNow();
   });
+  // Printed once every signal handler is in place: a client may stop us at once.
+  // Tests and scripts wait for this line to learn the port.
+  std::printf("hourglassd: listening on %s:%u\n", config.listen_host.c_str(), server.port());
+  std::fflush(stdout);
+
   main_ctx.run();
   std::fprintf(stderr, "hourglassd: stopped\n");
   return 0;
