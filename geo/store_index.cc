@@ -25,13 +25,22 @@ Point3 ToPoint(LatLon p) {
 }
 
 // Appends every hit to a caller-owned vector, so a query allocates nothing.
+// The box holds a sphere of the reach's chord and almost as much again in its
+// corners: the chord test drops those cheaply, so only stores that may be in
+// reach pay for the exact haversine.
 struct AppendIfWithin {
   const std::vector<LatLon>* positions;
   LatLon center;
+  std::array<double, 3> c;  // center on the unit sphere
+  double max_chord2;        // squared chord of the reach, with slack
   double reach_km;
   std::vector<NearbyStore>* out;
 
   AppendIfWithin& operator=(const Entry& e) {
+    const double dx = bg::get<0>(e.first) - c[0];
+    const double dy = bg::get<1>(e.first) - c[1];
+    const double dz = bg::get<2>(e.first) - c[2];
+    if (dx * dx + dy * dy + dz * dz > max_chord2) return *this;
     const double d = HaversineKm(center, (*positions)[e.second]);
     if (d <= reach_km) out->push_back({e.second, d});
     return *this;
@@ -63,7 +72,8 @@ void StoreIndex::Within(LatLon center, double reach_km, std::vector<NearbyStore>
   const auto c = UnitVector(center);
   const double h = ChordForArcKm(reach_km) + kChordSlack;
   const Box3 box(Point3(c[0] - h, c[1] - h, c[2] - h), Point3(c[0] + h, c[1] + h, c[2] + h));
-  tree_->rtree.query(bgi::intersects(box), AppendIfWithin{&positions_, center, reach_km, &out});
+  tree_->rtree.query(bgi::intersects(box),
+                     AppendIfWithin{&positions_, center, c, h * h, reach_km, &out});
 }
 
 }  // namespace hourglass::geo
