@@ -144,10 +144,11 @@ void BM_HandleRouteLine(benchmark::State& state) {
   std::vector<simdjson::padded_string> lines;
   for (const Order& o : demo.orders) lines.emplace_back(o.line);
   std::string out;
+  io::Session session;
   size_t i = 0;
   for (auto _ : state) {
     out.clear();
-    handler.Handle(std::string_view(lines[i].data(), lines[i].size()), out);
+    handler.Handle(std::string_view(lines[i].data(), lines[i].size()), out, session);
     benchmark::DoNotOptimize(out.data());
     if (++i == lines.size()) i = 0;
   }

@@ -217,7 +217,7 @@ int Run(const Args& args) {
     return std::make_unique<io::RequestHandler>(
         allocator, config.limits, io::ClockNow, &subscriptions,
         io::HandlerOps{&reloader, &history, next_ring++, config.stores_csv.parent_path(),
-                       config.rules.radius_km, config.rules.prep_min});
+                       config.rules.radius_km, config.rules.prep_min, config.tokens});
   });
   journal.SetWrittenListener([&server](uint64_t) { server.NotifyDurable(); });
   journal.Start();
@@ -248,6 +248,13 @@ int Run(const Args& args) {
     // A snapshot at the stop makes the next start read one file.
     checkpoints.RunNow();
   });
+  const bool loopback = config.listen_host == "127.0.0.1" || config.listen_host == "::1" ||
+                        config.listen_host == "localhost" || config.listen_host.starts_with("127.");
+  if (!loopback && config.tokens.empty()) {
+    Log("warning: listening on %s without [security] tokens: any client that can reach it may "
+        "route, change stock and stores, and reload the rules",
+        config.listen_host.c_str());
+  }
   // Printed once every signal handler is in place: a client may stop us at once.
   // Tests and scripts wait for this line to learn the port.
   std::printf("hourglassd: listening on %s:%u\n", config.listen_host.c_str(), server.port());

@@ -218,6 +218,35 @@ void ReadRuleTable(const std::filesystem::path& file, std::string_view name, con
   }
 }
 
+void ReadSecurity(const std::filesystem::path& file, const toml::node& node, Config& config) {
+  const auto* t = node.as_table();
+  if (t == nullptr) Fail(file, node, "security", "", "must be a table");
+  OnlyKeys(file, *t, "security", {"tokens"});
+  const toml::node* list_node = t->get("tokens");
+  if (list_node == nullptr) return;
+  const auto* list = list_node->as_array();
+  if (list == nullptr)
+    Fail(file, *list_node, "security", "tokens", "must be written [[security.tokens]]");
+  for (const toml::node& entry : *list) {
+    const auto* e = entry.as_table();
+    if (e == nullptr) Fail(file, entry, "security.tokens", "", "each token must be a table");
+    OnlyKeys(file, *e, "security.tokens", {"token", "role"});
+    const auto* token = e->get("token") ? e->get("token")->as_string() : nullptr;
+    const auto* role = e->get("role") ? e->get("role")->as_string() : nullptr;
+    if (token == nullptr || token->get().size() < 16 || token->get().size() > 256) {
+      Fail(file, entry, "security.tokens", "token", "is required: a string of 16 to 256 bytes");
+    }
+    if (role == nullptr || (role->get() != "order" && role->get() != "ops")) {
+      Fail(file, entry, "security.tokens", "role", "must be \"order\" or \"ops\"");
+    }
+    for (const SecurityToken& other : config.tokens) {
+      if (other.token == token->get())
+        Fail(file, entry, "security.tokens", "token", "appears twice");
+    }
+    config.tokens.push_back({token->get(), role->get()});
+  }
+}
+
 void ReadWarehouses(const std::filesystem::path& file, const toml::node& node, Config& config) {
   const auto* list = node.as_array();
   if (list == nullptr) Fail(file, node, "warehouses", "", "must be written [[warehouses]]");
@@ -288,11 +317,16 @@ Config LoadConfig(const std::filesystem::path& path) {
       ReadWarehouses(path, table_node, config);
       continue;
     }
+    if (table == "security") {
+      ReadSecurity(path, table_node, config);
+      continue;
+    }
     const toml::table* t = table_node.as_table();
     if (t == nullptr || (table != "server" && table != "data" && table != "rules" &&
                          table != "limits" && table != "journal")) {
-      throw LoadError(Where(path, table_node.source()) + ": unknown table [" + std::string(table) +
-                      "] (known: [server], [data], [rules], [limits], [journal], [[warehouses]])");
+      throw LoadError(
+          Where(path, table_node.source()) + ": unknown table [" + std::string(table) +
+          "] (known: [server], [data], [rules], [limits], [journal], [security], [[warehouses]])");
     }
     for (auto& [key_obj, node] : *t) {
       const std::string_view key = key_obj.str();

@@ -25,6 +25,13 @@ struct Rules {
   alloc::RoutingRules routing;
 };
 
+// [[security.tokens]]: with any configured, a connection must send
+// {"op":"auth","token":...} first and may then use its role's ops only.
+struct SecurityToken {
+  std::string token;  // 16 to 256 bytes
+  std::string role;   // "order" | "ops"
+};
+
 // [[warehouses]]: sites that only ship (mode "ship", or "fallback":"ship").
 // Their stock comes from stock.set like a store's. Changing them needs a restart.
 struct WarehouseConfig {
@@ -73,6 +80,7 @@ struct Config {
   Limits limits;
   JournalConfig journal;
   std::vector<WarehouseConfig> warehouses;
+  std::vector<SecurityToken> tokens;
 };
 
 // Reads and validates `path`. Throws LoadError naming the file, line and key.

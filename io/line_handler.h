@@ -23,6 +23,20 @@ class Stream {
   virtual void OnLine(std::string_view line, std::string& out) = 0;
 };
 
+// What a connection may do, once it authenticated (see [security] tokens).
+// Without tokens configured every connection may do everything.
+enum class Role : uint8_t {
+  kNone,   // tokens are configured and this connection has not authenticated
+  kOrder,  // route, commit, release, stock
+  kOps,    // stock.set, store.upsert, store.remove, reload, subscribe
+  kAll,    // no tokens configured
+};
+
+// Per-connection state the handler keeps between lines.
+struct Session {
+  Role role = Role::kAll;
+};
+
 struct HandleResult {
   // The answer may only be sent once the journal acknowledges this seq (0:
   // at once). Answers still leave in request order.
@@ -36,7 +50,9 @@ class LineHandler {
   virtual ~LineHandler() = default;
   // Appends exactly one answer line (ending in '\n') to `out`. `line` has no
   // newline, and at least simdjson::SIMDJSON_PADDING readable bytes follow it.
-  virtual HandleResult Handle(std::string_view line, std::string& out) = 0;
+  virtual HandleResult Handle(std::string_view line, std::string& out, Session& session) = 0;
+  // The state a new connection starts in.
+  virtual Session NewSession() const { return {}; }
   // The answer for a line over the size limit (the server closes afterwards).
   virtual void TooLarge(size_t limit_bytes, std::string& out) = 0;
   // The line sent to a connection beyond the limit (the server closes it).

@@ -200,7 +200,69 @@ void RequestHandler::TooLarge(size_t limit_bytes, std::string& out) {
                                " bytes ([limits] max_line_bytes); the connection is closed");
 }
 
-HandleResult RequestHandler::Handle(std::string_view line, std::string& out) {
+namespace {
+
+// Longest token accepted; also the span every comparison covers.
+constexpr size_t kMaxTokenBytes = 256;
+
+// Equal without an early exit, so the time taken says nothing about how much
+// of a guess was right.
+bool SameToken(std::string_view a, std::string_view b) {
+  unsigned diff = a.size() == b.size() ? 0u : 1u;
+  for (size_t i = 0; i < kMaxTokenBytes; ++i) {
+    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned>(x ^ y);
+  }
+  return diff == 0;
+}
+
+// The role an op needs; kNone for ops anyone may send.
+Role RoleFor(std::string_view op) {
+  if (op == "route" || op == "commit" || op == "release" || op == "stock") return Role::kOrder;
+  if (op == "stock.set" || op == "store.upsert" || op == "store.remove" || op == "reload" ||
+      op == "subscribe") {
+    return Role::kOps;
+  }
+  return Role::kNone;
+}
+
+const char* RoleName(Role role) {
+  return role == Role::kOrder ? "order" : role == Role::kOps ? "ops" : "all";
+}
+
+}  // namespace
+
+Session RequestHandler::NewSession() const {
+  return Session{ops_.tokens.empty() ? Role::kAll : Role::kNone};
+}
+
+void RequestHandler::Auth(const dom::object& req, Answer& answer, Session& session) {
+  dom::element e;
+  std::string_view token;
+  if (req["token"].get(e) != simdjson::SUCCESS || e.get_string().get(token) != simdjson::SUCCESS ||
+      token.empty() || token.size() > kMaxTokenBytes) {
+    answer.Fail("bad_request", "token is required: the string configured in [[security.tokens]]");
+    return;
+  }
+  if (ops_.tokens.empty()) {
+    answer.Ok().Field("role", "all");  // nothing to check: every op is open
+    return;
+  }
+  // Every token is compared, whichever matches.
+  const SecurityToken* match = nullptr;
+  for (const SecurityToken& t : ops_.tokens) {
+    if (SameToken(token, t.token)) match = &t;
+  }
+  if (match == nullptr) {
+    answer.Fail("unauthorized", "the token is not one configured in [[security.tokens]]");
+    return;
+  }
+  session.role = match->role == "ops" ? Role::kOps : Role::kOrder;
+  answer.Ok().Field("role", RoleName(session.role));
+}
+
+HandleResult RequestHandler::Handle(std::string_view line, std::string& out, Session& session) {
   HandleResult result;
   dom::element doc;
   const auto parse_error =
@@ -227,6 +289,23 @@ HandleResult RequestHandler::Handle(std::string_view line, std::string& out) {
   Fields fields(req, answer);
   const auto op = fields.Name("op", true);
   if (!op) return result;
+  if (*op == "auth") {
+    Auth(req, answer, session);
+    return result;
+  }
+  if (const Role needed = RoleFor(*op); needed != Role::kNone && session.role != Role::kAll) {
+    if (session.role == Role::kNone) {
+      answer.Fail("unauthorized",
+                  "send {\"op\":\"auth\",\"token\":\"...\"} first: this "
+                  "daemon requires a token ([security] tokens)");
+      return result;
+    }
+    if (session.role != needed) {
+      answer.Fail("forbidden", "op " + std::string(*op) + " needs the " + RoleName(needed) +
+                                   " role; this connection has " + RoleName(session.role));
+      return result;
+    }
+  }
   if (*op == "route") {
     result.wait_seq = Route(req, line, answer);
   } else if (*op == "commit" || *op == "release") {
@@ -252,7 +331,7 @@ HandleResult RequestHandler::Handle(std::string_view line, std::string& out) {
         "unknown_op",
         "unknown op \"" + std::string(*op) +
             "\" (known: route, commit, release, stock, stock.set, store.upsert, store.remove, "
-            "subscribe, ack, reload, ping)");
+            "subscribe, ack, reload, auth, ping)");
   }
   return result;
 }

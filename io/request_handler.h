@@ -42,6 +42,8 @@ struct HandlerOps {
   std::filesystem::path stores_dir;
   double default_radius_km = 8.0;
   double default_prep_min = 10.0;
+  // [security] tokens; empty: every connection may use every op.
+  std::vector<SecurityToken> tokens;
 };
 
 class RequestHandler : public LineHandler {
@@ -52,7 +54,8 @@ class RequestHandler : public LineHandler {
   RequestHandler(alloc::Allocator& allocator, const Limits& limits, Clock clock,
                  Subscriptions* subscriptions = nullptr, HandlerOps ops = {});
 
-  HandleResult Handle(std::string_view line, std::string& out) override;
+  HandleResult Handle(std::string_view line, std::string& out, Session& session) override;
+  Session NewSession() const override;
   void TooLarge(size_t limit_bytes, std::string& out) override;
   void TooManyConnections(size_t limit, std::string& out) override;
 
@@ -64,6 +67,7 @@ class RequestHandler : public LineHandler {
   bool ParseRoute(const simdjson::dom::object& req, Answer& answer, alloc::RouteRequest& request);
   uint64_t Route(const simdjson::dom::object& req, std::string_view line, Answer& answer);
   void Reload(const simdjson::dom::object& req, Answer& answer);
+  void Auth(const simdjson::dom::object& req, Answer& answer, Session& session);
   uint64_t StoreUpsert(const simdjson::dom::object& req, Answer& answer);
   uint64_t StoreRemove(const simdjson::dom::object& req, Answer& answer);
   uint64_t Finish(const simdjson::dom::object& req, bool commit, Answer& answer);

@@ -72,6 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Start() {
+    session_ = worker_.handler->NewSession();
     worker_.connections.insert(this);
     error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
@@ -176,7 +177,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         continue;
       }
       const size_t answer_at = out_.size();
-      HandleResult r = worker_.handler->Handle(line, out_);
+      HandleResult r = worker_.handler->Handle(line, out_, session_);
       if (r.wait_seq != 0) gates_.push_back({answer_at, r.wait_seq, Now()});
       if (r.stream) stream_ = std::move(r.stream);
     }
@@ -258,6 +259,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
   std::vector<Gate> gates_;                              // in answer order
   std::unique_ptr<Stream> stream_;                       // set once the connection subscribed
+  Session session_;                                      // who this connection is
   std::chrono::steady_clock::time_point last_progress_;  // last read or write done
   bool reading_ = false;
   bool writing_ = false;
