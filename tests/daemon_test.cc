@@ -526,6 +526,15 @@ class StartupTest : public ::testing::Test {
   TempDir dir_;
 };
 
+// A data directory the daemon cannot use stops start-up with a clear error
+// (root ignores permission bits, so a file stands where the journal goes).
+TEST_F(StartupTest, UnusableJournalDirectoryStopsStartup) {
+  std::filesystem::create_directories(dir_.path() / "var");
+  dir_.Write("var/journal", "not a directory");
+  const std::string err = StartupError(kStores, "store_id,sku,on_hand\nS-1,A,2\n");
+  EXPECT_NE(err.find("cannot create the journal directory"), std::string::npos) << err;
+}
+
 TEST_F(StartupTest, BadFilesStopStartupNamingFileLineAndField) {
   EXPECT_NE(StartupError(kStores, "store_id,sku,on_hand\nS-1,A,2\nS-1,B,lots\n")
                 .find("stock.csv:3: field on_hand: \"lots\" is not a whole number"),
