@@ -73,12 +73,26 @@ bool ParseArgs(int argc, char** argv, Args& args) {
 }
 
 // The periodic housekeeping: expiry, saving subscription positions, checkpoints.
+// Fault injection for tests (HOURGLASS_FAULT_WALL_SKEW_FILE): the file holds
+// milliseconds to add to the wall clock, re-read every sweep, so a test can
+// jump the clock while the daemon runs.
+void ReadWallSkew() {
+  static const char* const path = std::getenv("HOURGLASS_FAULT_WALL_SKEW_FILE");
+  if (path == nullptr) return;
+  if (FILE* f = std::fopen(path, "r")) {
+    long long skew = 0;
+    if (std::fscanf(f, "%lld", &skew) == 1) io::wall_skew_ms.store(skew);
+    std::fclose(f);
+  }
+}
+
 void Sweep(asio::steady_timer& timer, alloc::Allocator& allocator, io::Subscriptions& subs,
            io::Checkpointer& checkpoints, int round = 0) {
   timer.expires_after(kExpirySweep);
   timer.async_wait(
       [&timer, &allocator, &subs, &checkpoints, round](const boost::system::error_code& ec) {
         if (ec) return;
+        ReadWallSkew();
         allocator.ExpireDue(io::ClockNow());
         if (round % kSaveEverySweeps == 0) {
           subs.Save();

@@ -5,6 +5,7 @@
 #ifndef HOURGLASS_IO_CLOCK_H_
 #define HOURGLASS_IO_CLOCK_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -19,10 +20,15 @@ inline int64_t MonotonicMs() {
       .count();
 }
 
+// Fault injection for tests: added to every wall-clock reading, as if the
+// system clock had been set forward (or back). 0 in production.
+inline std::atomic<int64_t> wall_skew_ms{0};
+
 inline int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
-      .count();
+             .count() +
+         wall_skew_ms.load(std::memory_order_relaxed);
 }
 
 inline alloc::Now ClockNow() { return alloc::Now(MonotonicMs(), WallMs()); }

@@ -118,6 +118,34 @@ TEST_F(JournalTest, DaemonMeasuresHowLongAnswersWaitedForTheJournal) {
   }
 }
 
+// The wall clock jumping a day forward or back neither expires holds early
+// nor keeps them forever: deadlines run on the monotonic clock.
+TEST_F(JournalTest, WallClockJumpsNeitherMassExpireNorFreezeHolds) {
+  const auto skew = dir_.Write("skew", "0");
+  ::setenv("HOURGLASS_FAULT_WALL_SKEW_FILE", skew.c_str(), 1);
+  Daemon d(config_);
+  ::unsetenv("HOURGLASS_FAULT_WALL_SKEW_FILE");
+  Client c(d.port());
+  const auto with_ttl = [](const std::string& order, int ttl_s) {
+    std::string line = Reserve(order, "A", 1);
+    line.insert(line.size() - 1, ",\"ttl_s\":" + std::to_string(ttl_s));
+    return line;
+  };
+  ASSERT_TRUE(c.Call(with_ttl("J-1", 3)).Flag("reserved"));
+  dir_.Write("skew", "86400000");                               // a day ahead
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // a few sweeps see it
+  EXPECT_EQ(c.Call(StockOf("S-1", "A")).Int("reserved"), 1) << "a forward jump expired the hold";
+  const Answer paid = c.Call(Op("commit", "J-1"));
+  EXPECT_EQ(paid.Str("state"), "committed") << paid.line;
+
+  ASSERT_TRUE(c.Call(with_ttl("J-2", 1)).Flag("reserved"));
+  dir_.Write("skew", "-86400000");  // a day behind
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const Answer late = c.Call(Op("release", "J-2"));
+  EXPECT_EQ(late.Str("state"), "expired") << "a backward jump kept the hold: " << late.line;
+  EXPECT_EQ(c.Call(StockOf("S-1", "A")).Int("reserved"), 0);
+}
+
 TEST_F(JournalTest, RestartAfterKillKeepsEveryConfirmedChange) {
   {
     Daemon d(config_);
