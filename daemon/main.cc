@@ -2,6 +2,7 @@
 // expires reservations, and stops cleanly on SIGTERM/SIGINT.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -131,10 +132,32 @@ void LogJournalHold(const io::LatencyHistogram& hold, const io::LatencyHistogram
       us(hold, 0.999), static_cast<double>(hold.max()) / 1000.0);
 }
 
+// Every connection is a descriptor: raise the soft limit to the hard one, so
+// [limits] max_connections (10,000 by default) is not cut short by a default of
+// 1,024. Says what it got, and warns when that is still too few.
+void RaiseFileLimit(int64_t max_connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t before = limit.rlim_cur;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
+  }
+  // Journal segments, snapshots, the listener and a few more besides the connections.
+  constexpr rlim_t kSpareFiles = 64;
+  const auto needed = static_cast<rlim_t>(max_connections) + kSpareFiles;
+  Log("open files: limit %llu (was %llu)%s", static_cast<unsigned long long>(limit.rlim_cur),
+      static_cast<unsigned long long>(before),
+      limit.rlim_cur < needed ? "; fewer than [limits] max_connections needs: raise the hard "
+                                "limit (ulimit -Hn, LimitNOFILE=) or lower max_connections"
+                              : "");
+}
+
 int Run(const Args& args) {
   io::Config config = io::LoadConfig(args.config);
   if (!args.listen.empty()) io::SetListen(config, args.listen, "--listen");
   if (!args.data_dir.empty()) config.data_dir = args.data_dir;
+  RaiseFileLimit(config.limits.max_connections);
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
