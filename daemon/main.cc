@@ -204,6 +204,10 @@ int Run(const Args& args) {
     journal_options.fault_write_delay_ms = std::atoi(delay);
     Log("fault injection: journal writes delayed by %d ms", journal_options.fault_write_delay_ms);
   }
+  if (const char* full = std::getenv("HOURGLASS_FAULT_JOURNAL_ENOSPC_FILE")) {
+    journal_options.fault_enospc_file = full;
+    Log("fault injection: journal writes fail with ENOSPC while %s exists", full);
+  }
   io::Journal journal(journal_options, inventory->sites);
 
   alloc::Allocator allocator(*inventory, config.rules.routing,
@@ -254,7 +258,7 @@ int Run(const Args& args) {
     return std::make_unique<io::RequestHandler>(
         allocator, config.limits, io::ClockNow, &subscriptions,
         io::HandlerOps{&reloader, &history, next_ring++, config.stores_csv.parent_path(),
-                       config.rules.radius_km, config.rules.prep_min, config.tokens});
+                       config.rules.radius_km, config.rules.prep_min, config.tokens, &journal});
   });
   journal.SetWrittenListener([&server](uint64_t) { server.NotifyDurable(); });
   journal.Start();

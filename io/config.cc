@@ -62,6 +62,8 @@ std::vector<NumberKey> NumberKeys() {
        [](Config& c, double v) { c.limits.what_if_orders = int64_t(v); }},
       {"limits", "max_added_stores", true, 0, 1'000'000,
        [](Config& c, double v) { c.limits.max_added_stores = int64_t(v); }},
+      {"limits", "request_deadline_ms", true, 0, 3'600'000,
+       [](Config& c, double v) { c.limits.request_deadline_ms = int64_t(v); }},
       {"journal", "segment_bytes", true, 1 << 16, double(1ll << 34),
        [](Config& c, double v) { c.journal.segment_bytes = int64_t(v); }},
       {"journal", "sync_interval_ms", true, 1, 10000,

@@ -53,6 +53,10 @@ struct Limits {
   int64_t what_if_orders = 100'000;
   // Stores store.upsert may add while the daemon runs (each takes a stock slot).
   int64_t max_added_stores = 1000;
+  // A change (a hold, commit, release, stock or store change) is refused with
+  // deadline_exceeded, before anything is decided, while the journal has left
+  // a record unacknowledged for longer than this (0: never refused).
+  int64_t request_deadline_ms = 1000;
 };
 
 struct JournalConfig {

@@ -267,7 +267,13 @@ uint64_t Journal::AppendEvent(const Event& event) {
   PutU32(header + 4, Crc(seq, header + kHeaderBytes, len));
   PutU64(header + 8, seq);
   pending_last_ = seq;
-  if (options_.sync != SyncMode::kNone) pending_at_ns_.push_back(SteadyNs());
+  if (options_.sync != SyncMode::kNone) {
+    const int64_t now = SteadyNs();
+    pending_at_ns_.push_back(now);
+    if (oldest_unacked_ns_.load(std::memory_order_relaxed) == 0) {
+      oldest_unacked_ns_.store(now, std::memory_order_relaxed);
+    }
+  }
   last_seq_.store(seq, std::memory_order_release);
   const bool first = start == 0;
   lock.unlock();
@@ -276,21 +282,74 @@ uint64_t Journal::AppendEvent(const Event& event) {
   return seq;
 }
 
-void Journal::OpenSegment(uint64_t first_seq) {
+JournalHealth Journal::Health(int64_t deadline_ms) const {
+  if (failing_errno_.load(std::memory_order_relaxed) != 0) return JournalHealth::kFailing;
+  if (deadline_ms <= 0) return JournalHealth::kOk;
+  const int64_t oldest = oldest_unacked_ns_.load(std::memory_order_relaxed);
+  return oldest != 0 && SteadyNs() - oldest > deadline_ms * 1'000'000 ? JournalHealth::kStalled
+                                                                      : JournalHealth::kOk;
+}
+
+bool Journal::OpenSegment(uint64_t first_seq) {
   if (fd_ >= 0) {
     SyncFile();
     ::close(fd_);
+    fd_ = -1;
   }
   const fs::path path = options_.dir / SegmentName(first_seq);
-  while ((fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) {
-    std::fprintf(stderr, "hourglassd: journal: cannot create %s (%s); retrying\n", path.c_str(),
-                 std::strerror(errno));
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) return Failed(errno, "create a segment in");
   SyncDirectory(options_.dir);
   segment_size_ = 0;
   std::lock_guard lock(mu_);
   segments_.push_back({first_seq, path});
+  return true;
+}
+
+bool Journal::Failed(int error, const char* what) {
+  // Part of the batch may have reached the file: cut it back to the last
+  // whole batch, so the retry appends whole records there (and pages a failed
+  // sync may have dropped are written again rather than trusted).
+  if (fd_ >= 0 && ::ftruncate(fd_, static_cast<off_t>(segment_size_)) != 0) {
+    // The retry's records follow the torn bytes then: recovery would stop on
+    // them. Start a new segment instead (seqs stay contiguous within files).
+    new_segment_ = true;
+  }
+  if (failing_errno_.load(std::memory_order_relaxed) == 0) {
+    failing_since_ns_ = SteadyNs();
+    std::fprintf(stderr,
+                 "hourglassd: journal: cannot %s %s (%s): changes are refused as unavailable "
+                 "until it works again; retrying every 100 ms\n",
+                 what, options_.dir.c_str(), std::strerror(error));
+  }
+  failing_errno_.store(error == 0 ? EIO : error, std::memory_order_relaxed);
+  return false;
+}
+
+bool Journal::WriteBatch() {
+  if (fd_ < 0 || new_segment_ || segment_size_ >= options_.segment_bytes) {
+    if (!OpenSegment(GetU64(writing_.data() + 8))) return false;
+    new_segment_ = false;
+  }
+  if (!options_.fault_enospc_file.empty() && fs::exists(options_.fault_enospc_file)) {
+    return Failed(ENOSPC, "write to");
+  }
+  size_t done = 0;
+  while (done < writing_.size()) {
+    const ssize_t n = ::write(fd_, writing_.data() + done, writing_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Failed(errno, "write to");
+    done += static_cast<size_t>(n);
+  }
+  if (options_.sync == SyncMode::kAlways && ::fdatasync(fd_) != 0) return Failed(errno, "sync");
+  segment_size_ += writing_.size();
+  if (failing_errno_.load(std::memory_order_relaxed) != 0) {
+    std::fprintf(stderr, "hourglassd: journal: writing to %s again after %lld ms\n",
+                 options_.dir.c_str(),
+                 static_cast<long long>((SteadyNs() - failing_since_ns_) / 1'000'000));
+    failing_errno_.store(0, std::memory_order_relaxed);
+  }
+  return true;
 }
 
 void Journal::SyncFile() {
@@ -302,12 +361,16 @@ void Journal::RecordAcks() {
   const int64_t now = SteadyNs();
   for (const int64_t at : writing_at_ns_) ack_ns_.Record(static_cast<uint64_t>(now - at));
   writing_at_ns_.clear();
+  std::lock_guard lock(mu_);
+  oldest_unacked_ns_.store(pending_at_ns_.empty() ? 0 : pending_at_ns_.front(),
+                           std::memory_order_relaxed);
 }
 
 void Journal::WriterLoop() {
   using Clock = std::chrono::steady_clock;
   auto last_sync = Clock::now();
   const auto interval = std::chrono::milliseconds(options_.sync_interval_ms);
+  constexpr auto kRetry = std::chrono::milliseconds(100);
   while (true) {
     uint64_t batch_last = 0;
     bool stop = false;
@@ -331,29 +394,31 @@ void Journal::WriterLoop() {
       if (options_.fault_write_delay_ms > 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(options_.fault_write_delay_ms));
       }
-      if (fd_ < 0 || new_segment_ || segment_size_ >= options_.segment_bytes) {
-        OpenSegment(GetU64(writing_.data() + 8));
-        new_segment_ = false;
-      }
-      size_t done = 0;
-      while (done < writing_.size()) {
-        const ssize_t n = ::write(fd_, writing_.data() + done, writing_.size() - done);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          // Nothing of this batch is acknowledged until it is written; keep
-          // trying (a full disk may get space back) rather than lose it.
-          std::fprintf(stderr, "hourglassd: journal: write failed (%s); retrying\n",
-                       std::strerror(errno));
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-          continue;
+      // Nothing of this batch is acknowledged until it is written: keep
+      // trying (a full disk may get space back) rather than lose it. Only a
+      // stop gives up; those records were never acknowledged.
+      bool gave_up = false;
+      while (!WriteBatch()) {
+        std::unique_lock lock(mu_);
+        if (wake_.wait_for(lock, kRetry, [&] { return stopping_; })) {
+          gave_up = true;
+          break;
         }
-        done += static_cast<size_t>(n);
       }
-      segment_size_ += writing_.size();
+      if (gave_up) {
+        std::lock_guard lock(mu_);
+        std::fprintf(stderr,
+                     "hourglassd: journal: stopping with records %llu to %llu unwritten (%s); "
+                     "none of them was acknowledged\n",
+                     static_cast<unsigned long long>(written_seq_.load() + 1),
+                     static_cast<unsigned long long>(pending_last_),
+                     std::strerror(failing_errno_.load()));
+        return;
+      }
       writing_.clear();
       written_seq_.store(batch_last, std::memory_order_release);
       if (options_.sync == SyncMode::kAlways) {
-        SyncFile();
+        synced_seq_.store(batch_last, std::memory_order_release);
         last_sync = Clock::now();
       }
       RecordAcks();

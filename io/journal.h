@@ -10,6 +10,13 @@
 // writes pending records in batches — group commit: everything appended
 // while the previous batch was being synced goes out in the next write and
 // shares its fdatasync. Answers wait for AckedSeq() (see SyncMode).
+//
+// Faults: a write or sync that fails (ENOSPC, EIO, ...) is undone — the file
+// is cut back to the end of the last whole batch — and the batch is retried
+// every 100 ms until it succeeds; nothing is acknowledged meanwhile, and
+// Health() says kFailing so that callers refuse new changes instead of
+// piling up ones that cannot be confirmed. Once a write succeeds everything
+// pending goes out and Health() is kOk again: no restart needed.
 #ifndef HOURGLASS_IO_JOURNAL_H_
 #define HOURGLASS_IO_JOURNAL_H_
 
@@ -50,6 +57,17 @@ struct JournalOptions {
   // write, widening the window in which a crash finds records not yet on
   // disk (set from HOURGLASS_FAULT_JOURNAL_DELAY_MS; 0 in production).
   int fault_write_delay_ms = 0;
+  // Fault injection for tests: while this file exists every journal write
+  // fails with ENOSPC, as on a full disk (HOURGLASS_FAULT_JOURNAL_ENOSPC_FILE;
+  // empty in production).
+  std::filesystem::path fault_enospc_file;
+};
+
+// Whether a change made now could be confirmed in time (see Journal::Health).
+enum class JournalHealth {
+  kOk,
+  kStalled,  // a record has waited longer than the deadline to be acknowledged
+  kFailing,  // the last write or sync failed (a full disk, an I/O error)
 };
 
 struct JournalSegment {
@@ -90,6 +108,13 @@ class Journal : public alloc::EventLog {
   // Answers about changes up to here may be sent (depends on the sync mode).
   uint64_t AckedSeq() const;
 
+  // kFailing while writes fail; kStalled when the oldest record not yet
+  // acknowledged was appended more than `deadline_ms` ago (0: never stalled;
+  // with sync = none nothing waits, so never stalled). Any thread, lock-free.
+  JournalHealth Health(int64_t deadline_ms) const;
+  // The errno of the failing write or sync (0 when writes succeed).
+  int failing_errno() const { return failing_errno_.load(std::memory_order_relaxed); }
+
   // Called on the writer thread each time written_seq advances.
   void SetWrittenListener(std::function<void(uint64_t)> listener);
 
@@ -109,7 +134,9 @@ class Journal : public alloc::EventLog {
   template <typename Event>
   uint64_t AppendEvent(const Event& event);
   void WriterLoop();
-  void OpenSegment(uint64_t first_seq);
+  bool OpenSegment(uint64_t first_seq);
+  bool WriteBatch();
+  bool Failed(int error, const char* what);
   void SyncFile();
   void RecordAcks();
 
@@ -128,6 +155,10 @@ class Journal : public alloc::EventLog {
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> written_seq_{0};
   std::atomic<uint64_t> synced_seq_{0};
+  // Steady-clock ns at which the oldest record not yet acknowledged was
+  // appended; 0 when every record is. Written under mu_.
+  std::atomic<int64_t> oldest_unacked_ns_{0};
+  std::atomic<int> failing_errno_{0};
   std::function<void(uint64_t)> listener_;
 
   // Writer thread only.
@@ -137,6 +168,7 @@ class Journal : public alloc::EventLog {
   std::vector<int64_t> writing_at_ns_;
   LatencyHistogram ack_ns_;
   bool new_segment_ = false;  // the next write starts a segment (set by Recover)
+  int64_t failing_since_ns_ = 0;
   std::thread writer_;
 };
 

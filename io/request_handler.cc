@@ -1,6 +1,7 @@
 #include "io/request_handler.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -473,9 +474,35 @@ bool RequestHandler::ParseRoute(const dom::object& req, Answer& answer,
   return true;
 }
 
+bool RequestHandler::CanChange(Answer& answer) {
+  if (ops_.journal == nullptr) return true;
+  switch (ops_.journal->Health(limits_.request_deadline_ms)) {
+    case JournalHealth::kOk:
+      return true;
+    case JournalHealth::kStalled:
+      answer.Fail("deadline_exceeded",
+                  "the journal has left a change unconfirmed for more than [limits] "
+                  "request_deadline_ms (" +
+                      std::to_string(limits_.request_deadline_ms) +
+                      " ms), so this one could not be answered in time; nothing changed — retry "
+                      "later (a retried order id never holds twice)");
+      return false;
+    case JournalHealth::kFailing:
+      answer.Fail("unavailable",
+                  "the journal cannot write to " + ops_.journal->options().dir.string() + " (" +
+                      std::strerror(ops_.journal->failing_errno()) +
+                      "), so no change can be confirmed; nothing changed — retry later: the "
+                      "daemon resumes by itself once it can write (routes without reserve and "
+                      "stock reads still work)");
+      return false;
+  }
+  return true;
+}
+
 uint64_t RequestHandler::Route(const dom::object& req, std::string_view line, Answer& answer) {
   alloc::RouteRequest request;
   if (!ParseRoute(req, answer, request)) return 0;
+  if (request.reserve && !CanChange(answer)) return 0;
   if (history_ != nullptr) history_->Record(history_ring_, line);
   const alloc::Now now = clock_();
   const alloc::RouteResult& r = allocator_.Route(request, now, scratch_);
@@ -585,7 +612,7 @@ uint64_t RequestHandler::Route(const dom::object& req, std::string_view line, An
 uint64_t RequestHandler::Finish(const dom::object& req, bool commit, Answer& answer) {
   Fields f(req, answer);
   const auto order = f.Name("order", true);
-  if (f.failed()) return 0;
+  if (f.failed() || !CanChange(answer)) return 0;
   const alloc::Now now = clock_();
   const alloc::FinishResult r =
       commit ? allocator_.Commit(*order, now) : allocator_.Release(*order, now);
@@ -652,6 +679,7 @@ uint64_t RequestHandler::StockSet(const dom::object& req, Answer& answer) {
     answer.Fail("unknown_store", "store " + std::string(*store_id) + " is not known");
     return 0;
   }
+  if (!CanChange(answer)) return 0;
   const auto result = allocator_.SetStock(*store, *sku_name, static_cast<int32_t>(*on_hand),
                                           as_of_seq.value_or(0), clock_());
   const auto& outcome = result.outcome;
@@ -709,6 +737,7 @@ uint64_t RequestHandler::StoreUpsert(const dom::object& req, Answer& answer) {
     f.Bad(located == 0 ? "lat" : "lon", "is required for a new store (with lat and lon)");
     return 0;
   }
+  if (!CanChange(answer)) return 0;
   const auto change = allocator_.ChangeStore(std::move(store), /*remove=*/false, clock_());
   if (change.status == alloc::Allocator::StoreChangeStatus::kNoRoom) {
     answer.Fail("store_limit",
@@ -725,6 +754,7 @@ uint64_t RequestHandler::StoreRemove(const dom::object& req, Answer& answer) {
   Fields f(req, answer);
   const auto id = f.Name("store", true);
   if (f.failed()) return 0;
+  if (!CanChange(answer)) return 0;
   alloc::Store store;
   store.id = std::string(*id);
   const auto change = allocator_.ChangeStore(std::move(store), /*remove=*/true, clock_());

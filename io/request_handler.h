@@ -18,6 +18,7 @@
 
 #include "alloc/allocator.h"
 #include "io/config.h"
+#include "io/journal.h"
 #include "io/line_handler.h"
 #include "io/route_history.h"
 #include "io/rules_reload.h"
@@ -44,6 +45,9 @@ struct HandlerOps {
   double default_prep_min = 10.0;
   // [security] tokens; empty: every connection may use every op.
   std::vector<SecurityToken> tokens;
+  // Changes are refused while it cannot confirm them in time (see
+  // [limits] request_deadline_ms); null: never refused.
+  const Journal* journal = nullptr;
 };
 
 class RequestHandler : public LineHandler {
@@ -71,6 +75,9 @@ class RequestHandler : public LineHandler {
   uint64_t StoreUpsert(const simdjson::dom::object& req, Answer& answer);
   uint64_t StoreRemove(const simdjson::dom::object& req, Answer& answer);
   uint64_t Finish(const simdjson::dom::object& req, bool commit, Answer& answer);
+  // False, with the answer saying why, when a change could not be confirmed
+  // in time: it is refused before anything is decided, so nothing changes.
+  bool CanChange(Answer& answer);
   void Stock(const simdjson::dom::object& req, Answer& answer);
   uint64_t StockSet(const simdjson::dom::object& req, Answer& answer);
   std::unique_ptr<Stream> Subscribe(const simdjson::dom::object& req, Answer& answer);

@@ -40,6 +40,7 @@ std::vector<std::string> RestartNeeded(const Config& running, const Config& next
   check(a.idle_timeout_s == b.idle_timeout_s, "limits.idle_timeout_s");
   check(a.what_if_orders == b.what_if_orders, "limits.what_if_orders");
   check(a.max_added_stores == b.max_added_stores, "limits.max_added_stores");
+  check(a.request_deadline_ms == b.request_deadline_ms, "limits.request_deadline_ms");
   const JournalConfig& j = running.journal;
   const JournalConfig& k = next.journal;
   check(j.sync == k.sync, "journal.sync");

@@ -158,14 +158,18 @@ fs::path WriteSnapshot(const fs::path& dir, const alloc::StateImage& image) {
     const ssize_t n = ::write(fd, w.out.data() + done, w.out.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
+      const int error = errno;
       ::close(fd);
-      throw LoadError(tmp.string() + ": write failed: " + std::strerror(errno));
+      ::unlink(tmp.c_str());  // on a full disk, the partial file would keep the space
+      throw LoadError(tmp.string() + ": write failed: " + std::strerror(error));
     }
     done += static_cast<size_t>(n);
   }
   if (::fsync(fd) != 0) {
+    const int error = errno;
     ::close(fd);
-    throw LoadError(tmp.string() + ": fsync failed: " + std::strerror(errno));
+    ::unlink(tmp.c_str());
+    throw LoadError(tmp.string() + ": fsync failed: " + std::strerror(error));
   }
   ::close(fd);
   fs::rename(tmp, final_path);
