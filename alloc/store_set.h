@@ -27,21 +27,23 @@ inline const char* TierName(StoreTier tier) {
 enum class SiteKind : uint8_t { kStore, kWarehouse };
 
 struct Store {
-  std::string id;
+  // What ranking reads for every nearby store comes first, so it shares the
+  // first cache line (a decision looks at tens of stores); names come last.
   geo::LatLon at;
-  double radius_km = 0;  // delivery area around the store (unless it has a zone)
-  double prep_min = 0;   // picking and packing before the courier leaves
-  std::string city;      // for per-city courier rules ("" : none)
-  StoreTier tier = StoreTier::kUnset;
-  std::string dealer;             // the regional dealer that runs it ("" : none)
-  OpeningHours hours;             // local time; open all day by default
+  double radius_km = 0;           // delivery area around the store (unless it has a zone)
+  double prep_min = 0;            // picking and packing before the courier leaves
   int32_t capacity_per_hour = 0;  // deliveries held or committed per clock hour; 0: no limit
-  bool paused = false;            // takes no orders until unpaused
+  SiteKind kind = SiteKind::kStore;
+  StoreTier tier = StoreTier::kUnset;
+  bool paused = false;   // takes no orders until unpaused
+  bool removed = false;  // store.remove: serves nothing new; its id stays known
   // Replaces the radius when set: an isochrone exported from a routing engine.
   std::shared_ptr<const geo::DeliveryZone> zone;
-  SiteKind kind = SiteKind::kStore;
+  OpeningHours hours;  // local time; open all day by default
+  std::string id;
+  std::string city;       // for per-city courier rules ("" : none)
+  std::string dealer;     // the regional dealer that runs it ("" : none)
   int32_t ship_days = 0;  // warehouses: days to the customer
-  bool removed = false;   // store.remove: serves nothing new; its id stays known
   bool dynamic = false;   // set or changed at runtime (store.upsert / store.remove)
   std::string zone_file;  // the zone's GeoJSON file as given (relative to the stores file)
 

@@ -11,14 +11,16 @@ constexpr double kRadPerDeg = std::numbers::pi / 180.0;
 
 }  // namespace
 
-double HaversineKm(LatLon a, LatLon b) {
-  const double lat1 = a.lat_deg * kRadPerDeg;
-  const double lat2 = b.lat_deg * kRadPerDeg;
-  const double dlat = lat2 - lat1;
+double CosLat(LatLon p) { return std::cos(p.lat_deg * kRadPerDeg); }
+
+double HaversineKm(LatLon a, LatLon b) { return HaversineKm(a, b, CosLat(a), CosLat(b)); }
+
+double HaversineKm(LatLon a, LatLon b, double cos_lat_a, double cos_lat_b) {
+  const double dlat = b.lat_deg * kRadPerDeg - a.lat_deg * kRadPerDeg;
   const double dlon = (b.lon_deg - a.lon_deg) * kRadPerDeg;
   const double s_lat = std::sin(dlat / 2);
   const double s_lon = std::sin(dlon / 2);
-  const double h = s_lat * s_lat + std::cos(lat1) * std::cos(lat2) * s_lon * s_lon;
+  const double h = s_lat * s_lat + cos_lat_a * cos_lat_b * s_lon * s_lon;
   // Clamp: rounding can push h a hair above 1 for antipodal points.
   return 2.0 * kEarthRadiusKm * std::asin(std::sqrt(std::min(1.0, h)));
 }

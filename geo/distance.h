@@ -15,6 +15,10 @@ inline constexpr double kEarthRadiusKm = 6371.0088;
 
 // Haversine distance in kilometres.
 double HaversineKm(LatLon a, LatLon b);
+// The same, bit for bit, with cos(latitude) of each point given (CosLat):
+// an index that keeps them for its stores saves two cosines per distance.
+double HaversineKm(LatLon a, LatLon b, double cos_lat_a, double cos_lat_b);
+double CosLat(LatLon p);
 
 // Point on the unit sphere for `p`.
 std::array<double, 3> UnitVector(LatLon p);

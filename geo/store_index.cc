@@ -30,7 +30,9 @@ Point3 ToPoint(LatLon p) {
 // reach pay for the exact haversine.
 struct AppendIfWithin {
   const std::vector<LatLon>* positions;
+  const std::vector<double>* cos_lat;
   LatLon center;
+  double center_cos_lat;
   std::array<double, 3> c;  // center on the unit sphere
   double max_chord2;        // squared chord of the reach, with slack
   double reach_km;
@@ -41,7 +43,8 @@ struct AppendIfWithin {
     const double dy = bg::get<1>(e.first) - c[1];
     const double dz = bg::get<2>(e.first) - c[2];
     if (dx * dx + dy * dy + dz * dz > max_chord2) return *this;
-    const double d = HaversineKm(center, (*positions)[e.second]);
+    const double d =
+        HaversineKm(center, (*positions)[e.second], center_cos_lat, (*cos_lat)[e.second]);
     if (d <= reach_km) out->push_back({e.second, d});
     return *this;
   }
@@ -58,6 +61,8 @@ struct StoreIndex::Tree {
 
 StoreIndex::StoreIndex(std::span<const LatLon> stores)
     : positions_(stores.begin(), stores.end()), tree_(std::make_unique<Tree>()) {
+  cos_lat_.reserve(positions_.size());
+  for (const LatLon& p : positions_) cos_lat_.push_back(CosLat(p));
   std::vector<Entry> entries;
   entries.reserve(positions_.size());
   for (uint32_t i = 0; i < positions_.size(); ++i) entries.emplace_back(ToPoint(positions_[i]), i);
@@ -72,8 +77,9 @@ void StoreIndex::Within(LatLon center, double reach_km, std::vector<NearbyStore>
   const auto c = UnitVector(center);
   const double h = ChordForArcKm(reach_km) + kChordSlack;
   const Box3 box(Point3(c[0] - h, c[1] - h, c[2] - h), Point3(c[0] + h, c[1] + h, c[2] + h));
-  tree_->rtree.query(bgi::intersects(box),
-                     AppendIfWithin{&positions_, center, c, h * h, reach_km, &out});
+  tree_->rtree.query(
+      bgi::intersects(box),
+      AppendIfWithin{&positions_, &cos_lat_, center, CosLat(center), c, h * h, reach_km, &out});
 }
 
 }  // namespace hourglass::geo

@@ -38,6 +38,7 @@ class StoreIndex {
  private:
   struct Tree;
   std::vector<LatLon> positions_;
+  std::vector<double> cos_lat_;  // CosLat of each position, for HaversineKm
   std::unique_ptr<Tree> tree_;
 };
 
