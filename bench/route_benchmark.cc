@@ -1,112 +1,38 @@
-// Google Benchmark micro-benchmarks of one route decision on the demo data
-// set (run ./run.sh once, or hourglass-gen --out demo, to create it).
+// Google Benchmark micro-benchmarks of route decisions, on the demo data set
+// (run ./run.sh once, or hourglass-gen --out demo) and, for the scaling
+// curve over store counts, on the sets bench/make_scale_data.sh writes.
 //
-//   build/bin/hourglass-microbench            # data from ./demo
+//   build/bin/hourglass-microbench                      # data from ./demo
 //   HOURGLASS_DEMO_DIR=/path build/bin/hourglass-microbench
+//   HOURGLASS_SCALE_DIR=/tmp/scale build/bin/hourglass-microbench --benchmark_filter=Stores
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "alloc/allocator.h"
+#include "bench/bench_data.h"
 #include "io/config.h"
-#include "io/data_loader.h"
 #include "io/request_handler.h"
 
 namespace {
 
 using namespace hourglass;
+using bench::Data;
+using bench::Requests;
 
-struct Order {
-  std::string line;  // the request as the client sends it
-  geo::LatLon at;
-  std::vector<std::string> skus;
-  std::vector<int32_t> qtys;
-};
-
-struct Demo {
-  std::unique_ptr<alloc::Inventory> inventory;
-  std::unique_ptr<alloc::Allocator> allocator;
-  std::vector<Order> orders;
-  std::string error;
-};
-
-Demo& LoadDemo() {
-  static Demo demo = [] {
-    Demo d;
-    const char* env = std::getenv("HOURGLASS_DEMO_DIR");
-    const std::filesystem::path dir = env != nullptr ? env : "demo";
-    try {
-      io::Rules rules;
-      d.inventory = io::LoadInventory(dir / "stores.csv", dir / "stock.csv", rules);
-      d.allocator = std::make_unique<alloc::Allocator>(
-          *d.inventory, geo::EtaModel{rules.speed_kmh, rules.detour},
-          alloc::RouteDefaults{rules.promise_min, rules.reservation_ttl_s}, 3'600'000);
-    } catch (const std::exception& e) {
-      d.error = std::string(e.what()) + " (create the demo data with ./run.sh or hourglass-gen)";
-      return d;
-    }
-    std::ifstream in(dir / "orders.ndjson");
-    simdjson::dom::parser parser;
-    for (std::string line; std::getline(in, line) && d.orders.size() < 20000;) {
-      simdjson::dom::element e = parser.parse(line).value();
-      Order o;
-      o.line = line;
-      o.at = {e["lat"].get_double().value(), e["lon"].get_double().value()};
-      const simdjson::dom::array items = e["items"].get_array().value();
-      for (simdjson::dom::element item : items) {
-        o.skus.emplace_back(item["sku"].get_string().value());
-        o.qtys.push_back(static_cast<int32_t>(item["qty"].get_int64().value()));
-      }
-      d.orders.push_back(std::move(o));
-    }
-    if (d.orders.empty()) d.error = "no orders in " + (dir / "orders.ndjson").string();
-    return d;
-  }();
-  return demo;
-}
-
-// Orders with exactly `items` lines, as RouteRequests over stable storage.
-struct Requests {
-  std::vector<std::vector<alloc::OrderItem>> items;
-  std::vector<alloc::RouteRequest> requests;
-};
-
-Requests MakeRequests(const Demo& demo, size_t want_items) {
-  Requests r;
-  std::vector<geo::LatLon> where;
-  for (const Order& o : demo.orders) {
-    if (want_items != 0 && o.skus.size() != want_items) continue;
-    std::vector<alloc::OrderItem> items;
-    for (size_t i = 0; i < o.skus.size(); ++i) items.push_back({o.skus[i], o.qtys[i]});
-    r.items.push_back(std::move(items));
-    where.push_back(o.at);
-  }
-  // Built after `items` stops growing, so the spans stay valid.
-  for (size_t i = 0; i < r.items.size(); ++i) {
-    alloc::RouteRequest req;
-    req.at = where[i];
-    req.items = r.items[i];
-    r.requests.push_back(req);
-  }
-  return r;
-}
-
-// One decision without reserving: index query, ranking, stock probes.
-void BM_RouteQuote(benchmark::State& state) {
-  Demo& demo = LoadDemo();
-  if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
-  const Requests reqs = MakeRequests(demo, static_cast<size_t>(state.range(0)));
+// Quotes (nothing held) over `reqs`, round and round.
+void QuoteLoop(benchmark::State& state, const Data& data, const Requests& reqs) {
+  if (reqs.requests.empty()) return state.SkipWithError("no orders of that size");
   alloc::AllocScratch scratch;
   size_t i = 0;
   int64_t found = 0;
   for (auto _ : state) {
-    const auto& r = demo.allocator->Route(reqs.requests[i], 0, scratch);
+    const auto& r = data.allocator->Route(reqs.requests[i], 0, scratch);
     found += r.found;
     benchmark::DoNotOptimize(r.plan.primary().store);
     if (++i == reqs.requests.size()) i = 0;
@@ -114,13 +40,69 @@ void BM_RouteQuote(benchmark::State& state) {
   state.counters["found_pct"] =
       100.0 * static_cast<double>(found) / static_cast<double>(state.iterations());
 }
+
+// One decision without reserving: index query, ranking, stock probes.
+// Orders as generated, with exactly `items` lines (0: any).
+void BM_RouteQuote(benchmark::State& state) {
+  Data& demo = bench::Demo();
+  if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
+  QuoteLoop(state, demo, bench::OrdersWithItems(demo, static_cast<size_t>(state.range(0))));
+}
 BENCHMARK(BM_RouteQuote)->Arg(0)->Arg(1)->Arg(3)->Arg(5)->ArgName("items");
+
+// The distribution of one decision's time (3-item orders): each is timed on
+// its own, so p50 and p99 are real percentiles, not a mean. The clock reads
+// add about 40 ns to each.
+void BM_RouteDecision(benchmark::State& state) {
+  Data& demo = bench::Demo();
+  if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
+  const Requests reqs = bench::OrdersWithItems(demo, 3);
+  if (reqs.requests.empty()) return state.SkipWithError("no 3-item orders");
+  alloc::AllocScratch scratch;
+  std::vector<int64_t> ns;
+  ns.reserve(1 << 22);
+  size_t i = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto& r = demo.allocator->Route(reqs.requests[i], 0, scratch);
+    benchmark::DoNotOptimize(r.plan.primary().store);
+    const auto took = std::chrono::steady_clock::now() - start;
+    if (ns.size() < ns.capacity()) ns.push_back(std::chrono::nanoseconds(took).count());
+    if (++i == reqs.requests.size()) i = 0;
+  }
+  std::sort(ns.begin(), ns.end());
+  const auto at = [&ns](double q) {
+    return static_cast<double>(ns[static_cast<size_t>(q * (ns.size() - 1))]);
+  };
+  state.counters["p50_ns"] = at(0.50);
+  state.counters["p99_ns"] = at(0.99);
+  state.counters["p999_ns"] = at(0.999);
+}
+BENCHMARK(BM_RouteDecision);
+
+// Cost per item: orders of 1, 5 and 20 distinct SKUs (lines of consecutive
+// generated orders joined, so popularity stays realistic).
+void BM_RouteQuoteItems(benchmark::State& state) {
+  Data& demo = bench::Demo();
+  if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
+  QuoteLoop(state, demo, bench::JoinedOrders(demo, static_cast<size_t>(state.range(0))));
+}
+BENCHMARK(BM_RouteQuoteItems)->Arg(1)->Arg(5)->Arg(20)->ArgName("items");
+
+// Cost per store count: the same generator at 1k / 10k / 100k stores, 3-item
+// orders. Registered in main for each set found under HOURGLASS_SCALE_DIR.
+void BM_RouteQuoteStores(benchmark::State& state, std::filesystem::path dir) {
+  Data& data = bench::DataIn(dir);
+  if (!data.error.empty()) return state.SkipWithError(data.error.c_str());
+  QuoteLoop(state, data, bench::OrdersWithItems(data, 3));
+  state.counters["stores"] = static_cast<double>(data.inventory->Stores()->stores.size());
+}
 
 // A decision that holds the stock, then releases it (so stock never runs out).
 void BM_RouteReserveRelease(benchmark::State& state) {
-  Demo& demo = LoadDemo();
+  Data& demo = bench::Demo();
   if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
-  Requests reqs = MakeRequests(demo, 0);
+  Requests reqs = bench::OrdersWithItems(demo, 0);
   alloc::AllocScratch scratch;
   size_t i = 0;
   for (auto _ : state) {
@@ -136,13 +118,13 @@ BENCHMARK(BM_RouteReserveRelease);
 
 // The whole request path without the socket: parse, validate, route, write.
 void BM_HandleRouteLine(benchmark::State& state) {
-  Demo& demo = LoadDemo();
+  Data& demo = bench::Demo();
   if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
   io::Limits limits;
   io::RequestHandler handler(*demo.allocator, limits, [] { return int64_t{0}; });
   // Lines need simdjson's padding after them: keep each in a padded string.
   std::vector<simdjson::padded_string> lines;
-  for (const Order& o : demo.orders) lines.emplace_back(o.line);
+  for (const bench::Order& o : demo.orders) lines.emplace_back(o.line);
   std::string out;
   io::Session session;
   size_t i = 0;
@@ -157,4 +139,25 @@ BENCHMARK(BM_HandleRouteLine);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (const char* scale = std::getenv("HOURGLASS_SCALE_DIR")) {
+    std::vector<std::filesystem::path> sets;
+    for (const auto& e : std::filesystem::directory_iterator(scale)) {
+      if (e.path().filename().string().starts_with("stores-")) sets.push_back(e.path());
+    }
+    // Smallest first: "stores-1000" < "stores-10000" by length, then text.
+    std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) {
+      const auto sa = a.string(), sb = b.string();
+      return sa.size() != sb.size() ? sa.size() < sb.size() : sa < sb;
+    });
+    for (const auto& dir : sets) {
+      benchmark::RegisterBenchmark(("BM_RouteQuoteStores/" + dir.filename().string()).c_str(),
+                                   BM_RouteQuoteStores, dir);
+    }
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -126,9 +126,15 @@ JsonWriter& JsonWriter::Element(const simdjson::dom::element& e) {
 
 void JsonWriter::EscapeInto(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  const auto plain = [](unsigned char c) { return c >= 0x20 && c != '"' && c != '\\'; };
   out_.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  // Names and ids rarely need escaping: copy runs of plain bytes at once.
+  size_t from = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (plain(c)) continue;
+    out_.append(s.data() + from, i - from);
+    from = i + 1;
     switch (c) {
       case '"':
         out_.append("\\\"");
@@ -146,15 +152,12 @@ void JsonWriter::EscapeInto(std::string_view s) {
         out_.append("\\t");
         break;
       default:
-        if (c < 0x20) {
-          out_.append("\\u00");
-          out_.push_back(kHex[c >> 4]);
-          out_.push_back(kHex[c & 0xF]);
-        } else {
-          out_.push_back(ch);
-        }
+        out_.append("\\u00");
+        out_.push_back(kHex[c >> 4]);
+        out_.push_back(kHex[c & 0xF]);
     }
   }
+  out_.append(s.data() + from, s.size() - from);
   out_.push_back('"');
 }
 
