@@ -6,6 +6,10 @@
 //   stores.csv     store_id,lat,lon,city        (city always double-quoted, "" escapes a quote)
 //   stock.csv      store_id,sku,on_hand         (stores in id order, SKUs ascending per store)
 //   orders.ndjson  one {"op":"route",...} request per line
+//   with --flash-orders N:  flash.ndjson          hot-SKU flash sale: one SKU, one city
+//   with --stock-updates N: stock_updates.ndjson  POS levels, one {"op":"stock.set",...} per line
+// With --radius-km A-B, stores.csv gains a radius_km column (uniform in [A, B]); --preset peers
+// sets the shape the Redis and PostGIS baselines in bench/peers/ are measured on.
 //
 // Model:
 //   * Cities: the --cities most populous rows of --cities-csv (GeoNames extract).
@@ -21,15 +25,20 @@
 //     on_hand is uniform in 0..max-qty.
 //   * Orders: city by population weight, location in the same disk as stores, 1-5 distinct
 //     items (P .35/.25/.18/.12/.10) by demand weight (duplicates redrawn), qty 1-3
-//     (P .7/.2/.1).
+//     (P .7/.2/.1). With --max-items N other than 5: 1-N items, P(n) proportional to 0.75^(n-1).
+//   * Flash sale: --flash-orders orders for qty 1 of the SKU of rank --flash-sku, all placed in
+//     the city of rank --flash-city (ids F-1, F-2, ...).
+//   * POS updates: each picks a store uniformly, then one of the SKUs it stocks uniformly, and
+//     sets on_hand uniform in 0..max-qty (a count after sales and deliveries).
 //
 // Determinism: same flags + seed => byte-identical files on any machine. The only randomness is
 // std::mt19937_64 (fully specified by the standard); <random> distributions are avoided because
 // their output is implementation-defined. The only floating-point operations are + - * / and
 // sqrt (plus the exact frexp), which IEEE 754 rounds exactly, so no libm transcendental can
 // differ between platforms: pow uses a sqrt chain, cos a Taylor series, log an atanh series, and
-// the disk rejection sampling. Placement, stock and orders draw from separate streams, so e.g.
-// changing --orders leaves stores.csv and stock.csv untouched.
+// the disk rejection sampling. Placement, stock, orders, radii, flash orders and POS updates
+// draw from separate streams, so e.g. changing --orders leaves stores.csv and stock.csv
+// untouched, and the new flags leave the three original files as they were.
 
 #include <algorithm>
 #include <array>
@@ -81,6 +90,12 @@ struct Options {
   uint64_t per_store = 2000;
   uint64_t orders = 10000;
   uint64_t max_qty = 40;
+  uint64_t max_items = 5;
+  uint64_t flash_orders = 0;
+  uint64_t flash_sku = 1;   // rank, 1 = the best seller
+  uint64_t flash_city = 1;  // rank, 1 = the most populous
+  uint64_t stock_updates = 0;
+  std::optional<std::pair<double, double>> radius_km;  // writes a radius_km column
   std::string cities_csv = "configs/data/cn_cities.csv";
   std::string out = "demo";
 };
@@ -101,7 +116,29 @@ constexpr NumericFlag kNumericFlags[] = {
     {"--per-store", &Options::per_store, 1, 10'000'000},
     {"--orders", &Options::orders, 0, 100'000'000},
     {"--max-qty", &Options::max_qty, 0, 1'000'000'000},
+    {"--max-items", &Options::max_items, 1, 100},
+    {"--flash-orders", &Options::flash_orders, 0, 100'000'000},
+    {"--flash-sku", &Options::flash_sku, 1, 10'000'000},
+    {"--flash-city", &Options::flash_city, 1, 1'000'000},
+    {"--stock-updates", &Options::stock_updates, 0, 100'000'000},
 };
+
+// Largest delivery radius --radius-km accepts; the daemon's own bound is far above it.
+constexpr double kMaxRadiusKm = 100;
+
+// --preset peers: the shape of the Redis/PostGIS baselines (bench/peers/): 5,000 stores in 480
+// cities, 20,000 SKUs, ~2,000 stocked per store (about 10 million stock rows, qty 0-50),
+// 200,000 orders of 1-5 lines, and delivery radii of 3-8 km.
+void ApplyPeersPreset(Options& opt) {
+  opt.stores = 5000;
+  opt.cities = 480;
+  opt.skus = 20000;
+  opt.per_store = 2000;
+  opt.orders = 200000;
+  opt.max_qty = 50;
+  opt.max_items = 5;
+  opt.radius_km = std::pair{3.0, 8.0};
+}
 
 constexpr char kUsage[] = R"(usage: hourglass-gen [--flag value]...
 
@@ -116,11 +153,42 @@ Generates a deterministic synthetic store/stock/order data set for China.
   --per-store N      average distinct SKUs stocked per store, at most --skus [2000]
   --orders N         number of route orders [10000]
   --max-qty N        max on_hand per stock row [40]
+  --max-items N      items per order: 1-5 as in a shop basket when 5, else 1-N with
+                     P(n) ~ 0.75^(n-1) [5]
+  --radius-km A-B    add a radius_km column to stores.csv, uniform in [A, B] km [none:
+                     the daemon's [rules] radius_km applies]
+  --flash-orders N   also write flash.ndjson: N orders for one unit of one SKU, all in one
+                     city (a flash sale) [0]
+  --flash-sku RANK   the flash sale's SKU, by popularity rank [1]
+  --flash-city RANK  the flash sale's city, by population rank [1]
+  --stock-updates N  also write stock_updates.ndjson: N POS stock.set lines, each for a
+                     (store, SKU) the store stocks, in time order [0]
+  --preset peers     the bench/peers/ shape: --stores 5000 --cities 480 --skus 20000
+                     --per-store 2000 --orders 200000 --max-qty 50 --radius-km 3-8
+                     (flags after it override it)
   --out DIR          output directory, created if missing [demo]
   --help             print this help
 
-Writes stores.csv, stock.csv and orders.ndjson into DIR.
+Writes stores.csv, stock.csv and orders.ndjson into DIR (and the optional files above).
 )";
+
+// "A-B" with 0 < A <= B <= kMaxRadiusKm.
+std::optional<std::pair<double, double>> ParseRadiusRange(std::string_view text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  double lo = 0;
+  double hi = 0;
+  const std::string_view a = text.substr(0, dash);
+  const std::string_view b = text.substr(dash + 1);
+  const auto ra = std::from_chars(a.data(), a.data() + a.size(), lo);
+  const auto rb = std::from_chars(b.data(), b.data() + b.size(), hi);
+  if (a.empty() || b.empty() || ra.ec != std::errc() || ra.ptr != a.data() + a.size() ||
+      rb.ec != std::errc() || rb.ptr != b.data() + b.size()) {
+    return std::nullopt;
+  }
+  if (!(lo > 0 && lo <= hi && hi <= kMaxRadiusKm)) return std::nullopt;
+  return std::pair{lo, hi};
+}
 
 std::optional<uint64_t> ParseUint(std::string_view text) {
   uint64_t value = 0;
@@ -150,8 +218,8 @@ Options ParseArgs(int argc, char** argv) {
     }
     const auto numeric = std::find_if(std::begin(kNumericFlags), std::end(kNumericFlags),
                                       [&](const NumericFlag& f) { return f.name == name; });
-    const bool known =
-        numeric != std::end(kNumericFlags) || name == "--cities-csv" || name == "--out";
+    const bool known = numeric != std::end(kNumericFlags) || name == "--cities-csv" ||
+                       name == "--out" || name == "--radius-km" || name == "--preset";
     if (!known) UsageError("unknown flag '" + std::string(name) + "'");
     if (i + 1 >= argc) UsageError("missing value for " + std::string(name));
     const std::string_view value = argv[++i];
@@ -161,11 +229,25 @@ Options ParseArgs(int argc, char** argv) {
       UsageError("empty value for " + std::string(name));
     } else if (name == "--cities-csv") {
       opt.cities_csv = value;
+    } else if (name == "--radius-km") {
+      opt.radius_km = ParseRadiusRange(value);
+      if (!opt.radius_km) {
+        UsageError("bad value '" + std::string(value) +
+                   "' for --radius-km (expected MIN-MAX km, 0 < MIN <= MAX <= " +
+                   std::to_string(static_cast<int>(kMaxRadiusKm)) + ", e.g. 3-8)");
+      }
+    } else if (name == "--preset") {
+      if (value != "peers") {
+        UsageError("bad value '" + std::string(value) + "' for --preset (expected peers)");
+      }
+      ApplyPeersPreset(opt);
     } else {
       opt.out = value;
     }
   }
   if (opt.per_store > opt.skus) UsageError("--per-store must not exceed --skus");
+  if (opt.flash_sku > opt.skus) UsageError("--flash-sku must not exceed --skus");
+  if (opt.flash_city > opt.cities) UsageError("--flash-city must not exceed --cities");
   if (opt.stores < opt.cities) {
     UsageError("--stores (" + std::to_string(opt.stores) + ") must be at least --cities (" +
                std::to_string(opt.cities) + "): every city gets a store");
@@ -184,7 +266,14 @@ uint64_t StreamSeed(uint64_t seed, uint64_t stream) {
   return z ^ (z >> 31);
 }
 
-enum Stream : uint64_t { kPlacementStream = 1, kStockStream = 2, kOrderStream = 3 };
+enum Stream : uint64_t {
+  kPlacementStream = 1,
+  kStockStream = 2,
+  kOrderStream = 3,
+  kRadiusStream = 4,
+  kFlashStream = 5,
+  kUpdateStream = 6,
+};
 
 // Thin wrapper over mt19937_64 whose derived values are computed by hand, so they are identical
 // with every standard library.
@@ -452,12 +541,13 @@ class Writer {
     buf_.append(tmp, result.ptr);
   }
 
-  // Fixed 6 decimals; std::to_chars is exact and ignores the locale.
-  void PutCoord(double v) {
+  // Fixed decimals; std::to_chars is exact and ignores the locale.
+  void PutFixed(double v, int decimals) {
     char tmp[64];
-    const auto result = std::to_chars(tmp, tmp + sizeof tmp, v, std::chars_format::fixed, 6);
+    const auto result = std::to_chars(tmp, tmp + sizeof tmp, v, std::chars_format::fixed, decimals);
     buf_.append(tmp, result.ptr);
   }
+  void PutCoord(double v) { PutFixed(v, 6); }
 
   // CSV field, always quoted, embedded quotes doubled.
   void PutQuoted(std::string_view s) {
@@ -520,6 +610,7 @@ struct Store {
   std::string id;
   size_t city = 0;
   Point where;
+  double radius_km = 0;  // only written with --radius-km
 };
 
 // Stores per city: one each, the rest by largest-remainder apportionment on population. Integer
@@ -556,13 +647,19 @@ std::vector<Store> PlaceStores(const std::vector<City>& cities, const Options& o
       stores.push_back({FormatId("S-", stores.size() + 1, width), c, Scatter(cities[c], rng)});
     }
   }
+  if (opt.radius_km) {
+    // Its own stream, so adding the column moves no store.
+    Rng radius_rng(StreamSeed(opt.seed, kRadiusStream));
+    const auto [lo, hi] = *opt.radius_km;
+    for (Store& s : stores) s.radius_km = lo + (hi - lo) * radius_rng.Uniform01();
+  }
   return stores;
 }
 
 void WriteStores(const fs::path& path, const std::vector<Store>& stores,
-                 const std::vector<City>& cities) {
+                 const std::vector<City>& cities, bool with_radius) {
   Writer out(path);
-  out.Put("store_id,lat,lon,city");
+  out.Put(with_radius ? "store_id,lat,lon,city,radius_km" : "store_id,lat,lon,city");
   out.EndLine();
   for (const Store& s : stores) {
     out.Put(s.id);
@@ -572,6 +669,10 @@ void WriteStores(const fs::path& path, const std::vector<Store>& stores,
     out.PutCoord(s.where.lon);
     out.Put(',');
     out.PutQuoted(cities[s.city].name);
+    if (with_radius) {
+      out.Put(',');
+      out.PutFixed(s.radius_km, 3);
+    }
     out.EndLine();
   }
   out.Close();
@@ -658,8 +759,65 @@ class StockModel {
 constexpr double kStockExponent = 0.7;
 constexpr double kDemandExponent = 1.0;
 
+// POS stock updates, in time order. Each update's store is drawn up front; its SKU is drawn
+// from what that store stocks while the store's rows are generated (so nothing but the
+// updates is kept), from the updates' own stream.
+class StockUpdates {
+ public:
+  StockUpdates(const Options& opt, size_t stores)
+      : rng_(StreamSeed(opt.seed, kUpdateStream)),
+        max_qty_(opt.max_qty),
+        store_(opt.stock_updates),
+        sku_(opt.stock_updates),
+        on_hand_(opt.stock_updates),
+        first_(stores + 1, 0),
+        slots_(opt.stock_updates) {
+    for (auto& s : store_) s = static_cast<uint32_t>(rng_.Below(stores));
+    // Counting sort of the updates by store: slots_[first_[s] .. first_[s + 1]) are store s's.
+    for (const uint32_t s : store_) ++first_[s + 1];
+    std::partial_sum(first_.begin(), first_.end(), first_.begin());
+    std::vector<uint64_t> next(first_.begin(), first_.end() - 1);
+    for (uint64_t u = 0; u < store_.size(); ++u) slots_[next[store_[u]]++] = u;
+  }
+
+  // Called once per store, in store order, with the SKUs it stocks.
+  void OnStore(size_t store, const std::vector<uint32_t>& picked) {
+    for (uint64_t k = first_[store]; k < first_[store + 1]; ++k) {
+      const uint64_t u = slots_[k];
+      // A store stocking nothing gets a delivery of the best seller.
+      sku_[u] = picked.empty() ? 0 : picked[rng_.Below(picked.size())];
+      on_hand_[u] = rng_.Below(max_qty_ + 1);
+    }
+  }
+
+  void Write(const fs::path& path, const std::vector<Store>& stores,
+             const std::vector<std::string>& sku_names) const {
+    Writer out(path);
+    for (uint64_t u = 0; u < store_.size(); ++u) {
+      out.Put(R"({"op":"stock.set","store":")");
+      out.Put(stores[store_[u]].id);
+      out.Put(R"(","sku":")");
+      out.Put(sku_names[sku_[u]]);
+      out.Put(R"(","on_hand":)");
+      out.PutUint(on_hand_[u]);
+      out.Put('}');
+      out.EndLine();
+    }
+    out.Close();
+  }
+
+ private:
+  Rng rng_;
+  uint64_t max_qty_;
+  std::vector<uint32_t> store_;
+  std::vector<uint32_t> sku_;
+  std::vector<uint64_t> on_hand_;
+  std::vector<uint64_t> first_;
+  std::vector<uint64_t> slots_;
+};
+
 uint64_t WriteStock(const fs::path& path, const Options& opt, const std::vector<Store>& stores,
-                    const std::vector<std::string>& sku_names) {
+                    const std::vector<std::string>& sku_names, StockUpdates* updates) {
   const StockModel model(sku_names.size(), kStockExponent);
   Rng rng(StreamSeed(opt.seed, kStockStream));
   Writer out(path);
@@ -667,9 +825,11 @@ uint64_t WriteStock(const fs::path& path, const Options& opt, const std::vector<
   out.EndLine();
   std::vector<uint32_t> picked;
   uint64_t rows = 0;
-  for (const Store& store : stores) {
+  for (size_t s = 0; s < stores.size(); ++s) {
+    const Store& store = stores[s];
     const double target = static_cast<double>(opt.per_store) * (0.9 + 0.2 * rng.Uniform01());
     model.Sample(target, rng, picked);
+    if (updates != nullptr) updates->OnStore(s, picked);
     for (uint32_t sku : picked) {
       out.Put(store.id);
       out.Put(',');
@@ -695,9 +855,36 @@ struct OrderItem {
   uint32_t qty = 0;
 };
 
+// How many lines an order has: the shop-basket thresholds for 1-5 (the original model, kept
+// byte for byte), else P(n) proportional to 0.75^(n-1) for n in 1..max_items.
+class ItemCount {
+ public:
+  explicit ItemCount(uint64_t max_items) : max_items_(max_items), picker_(Weights(max_items)) {}
+  size_t Draw(Rng& rng) const {
+    if (max_items_ == kItemCountThresholds.size() + 1) {
+      return PickFromThresholds(kItemCountThresholds, rng);
+    }
+    return picker_.Pick(rng) + 1;
+  }
+
+ private:
+  static std::vector<double> Weights(uint64_t n) {
+    std::vector<double> w(n);
+    double x = 1;
+    for (double& v : w) {
+      v = x;
+      x *= 0.75;
+    }
+    return w;
+  }
+  uint64_t max_items_;
+  WeightedPicker picker_;
+};
+
 // Distinct items by demand popularity; a duplicate SKU is simply redrawn.
-void DrawItems(const WeightedPicker& demand, size_t skus, Rng& rng, std::vector<OrderItem>& items) {
-  const size_t count = std::min<size_t>(PickFromThresholds(kItemCountThresholds, rng), skus);
+void DrawItems(const WeightedPicker& demand, const ItemCount& item_count, size_t skus, Rng& rng,
+               std::vector<OrderItem>& items) {
+  const size_t count = std::min<size_t>(item_count.Draw(rng), skus);
   items.clear();
   while (items.size() < count) {
     const auto sku = static_cast<uint32_t>(demand.Pick(rng));
@@ -707,9 +894,10 @@ void DrawItems(const WeightedPicker& demand, size_t skus, Rng& rng, std::vector<
   }
 }
 
-void PutOrder(Writer& out, uint64_t number, Point where, const std::vector<OrderItem>& items,
-              const std::vector<std::string>& sku_names) {
-  out.Put(R"({"op":"route","order":"O-)");
+void PutOrder(Writer& out, std::string_view id_prefix, uint64_t number, Point where,
+              const std::vector<OrderItem>& items, const std::vector<std::string>& sku_names) {
+  out.Put(R"({"op":"route","order":")");
+  out.Put(id_prefix);
   out.PutUint(number);
   out.Put(R"(","lat":)");
   out.PutCoord(where.lat);
@@ -738,13 +926,27 @@ void WriteOrders(const fs::path& path, const Options& opt, const std::vector<Cit
   }
   const WeightedPicker city_picker(city_weights);
   const WeightedPicker demand(demand_weights);
+  const ItemCount item_count(opt.max_items);
   Rng rng(StreamSeed(opt.seed, kOrderStream));
   Writer out(path);
   std::vector<OrderItem> items;
   for (uint64_t n = 1; n <= opt.orders; ++n) {
     const Point where = Scatter(cities[city_picker.Pick(rng)], rng);
-    DrawItems(demand, sku_names.size(), rng, items);
-    PutOrder(out, n, where, items, sku_names);
+    DrawItems(demand, item_count, sku_names.size(), rng, items);
+    PutOrder(out, "O-", n, where, items, sku_names);
+  }
+  out.Close();
+}
+
+// A flash sale: everybody in one city wants one unit of the same SKU.
+void WriteFlashOrders(const fs::path& path, const Options& opt, const std::vector<City>& cities,
+                      const std::vector<std::string>& sku_names) {
+  const City& city = cities[opt.flash_city - 1];
+  const std::vector<OrderItem> items = {{static_cast<uint32_t>(opt.flash_sku - 1), 1}};
+  Rng rng(StreamSeed(opt.seed, kFlashStream));
+  Writer out(path);
+  for (uint64_t n = 1; n <= opt.flash_orders; ++n) {
+    PutOrder(out, "F-", n, Scatter(city, rng), items, sku_names);
   }
   out.Close();
 }
@@ -778,9 +980,14 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string> sku_names = MakeSkuNames(opt.skus);
   const std::vector<Store> stores = PlaceStores(cities, opt);
-  WriteStores(out_dir / "stores.csv", stores, cities);
-  const uint64_t stock_rows = WriteStock(out_dir / "stock.csv", opt, stores, sku_names);
+  WriteStores(out_dir / "stores.csv", stores, cities, opt.radius_km.has_value());
+  std::optional<StockUpdates> updates;
+  if (opt.stock_updates > 0) updates.emplace(opt, stores.size());
+  const uint64_t stock_rows =
+      WriteStock(out_dir / "stock.csv", opt, stores, sku_names, updates ? &*updates : nullptr);
   WriteOrders(out_dir / "orders.ndjson", opt, cities, sku_names);
+  if (opt.flash_orders > 0) WriteFlashOrders(out_dir / "flash.ndjson", opt, cities, sku_names);
+  if (updates) updates->Write(out_dir / "stock_updates.ndjson", stores, sku_names);
 
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   std::printf("%s: %zu cities, %zu stores, %zu SKUs, %llu stock rows, %llu orders -> %s (%.2f s)\n",
