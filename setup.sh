@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake g++ pkg-config libboost1.81-dev libjemalloc-dev libsimdjson-dev
-          libbenchmark-dev libgtest-dev libtomlplusplus-dev libpq-dev postgresql)
+          libbenchmark-dev libgtest-dev libtomlplusplus-dev libpq-dev postgresql
+          redis-server postgresql-15-postgis-3 python3)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

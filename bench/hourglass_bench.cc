@@ -22,6 +22,11 @@
 //   * Threads: --threads I/O threads, each with its own io_context; a connection lives on one.
 //     Every connection keeps its own statistics; they are merged after the threads are joined.
 //
+//   * Targets (--target): hourglassd (NDJSON), or one of the peer baselines of bench/peers/ —
+//     Redis (EVALSHA of its route script) or PostgreSQL (its route function, pipelined
+//     Bind/Execute/Sync) — with the same orders and the same loop; see peer_wire.h. Peers only
+//     run the reserve workload, the only thing their scripts do.
+//
 // Exit status: 0 clean run; 1 a transport error or an answer that was not "ok":true (none is
 // expected from this load); 2 bad flags or a bad orders file.
 
@@ -50,6 +55,8 @@
 #include <utility>
 #include <vector>
 
+#include "bench/peer_pg_session.h"
+#include "bench/peer_wire.h"
 #include "io/latency_histogram.h"
 
 namespace hourglass::bench {
@@ -100,6 +107,7 @@ constexpr int kIdDigits = 12;
 // Options
 
 enum class Workload { kQuote, kReserve, kMixed };
+enum class Target { kHourglass, kRedis, kPostgres };
 
 const char* WorkloadName(Workload w) {
   switch (w) {
@@ -126,7 +134,24 @@ struct Options {
   std::string json;
   double warmup_s = 1;
   double rate = 0;  // requests per second in all; 0: closed loop
+  Target target = Target::kHourglass;
+  std::string redis_sha;  // --target redis: the route script's SHA1
+  std::string pg;         // --target pg: libpq connection string
+  double search_km = 8;   // peers: how far the route scripts look for stores
+  bool one_pass = false;  // connection i sends orders i, i + N, i + 2N, ... (N connections)
 };
+
+const char* TargetName(Target t) {
+  switch (t) {
+    case Target::kHourglass:
+      return "hourglass";
+    case Target::kRedis:
+      return "redis";
+    case Target::kPostgres:
+      return "pg";
+  }
+  return "?";
+}
 
 constexpr char kUsage[] = R"(usage: hourglass-bench --port N --orders FILE [--flag value]...
 Load-tests hourglassd: pipelined route (and commit/release) requests over TCP connections.
@@ -144,6 +169,14 @@ Load-tests hourglassd: pipelined route (and commit/release) requests over TCP co
   --rate R             open loop: R requests/s in all on a fixed schedule, latency from the
                        intended send time (--depth is then ignored)
   --json FILE          also write the report as JSON
+  --one-pass           connection i of N sends orders i, i+N, i+2N, ... so that --requests
+                       equal to the number of orders sends each order once
+  --target T           hourglass (default), redis or pg: the peer baselines of bench/peers/,
+                       same orders and loop (reserve workload only)
+  --redis-sha SHA      redis: SHA1 of the loaded route script (SCRIPT LOAD)
+  --pg CONNINFO        pg: libpq connection string (--host/--port unused), e.g.
+                       "host=127.0.0.1 port=24432 user=postgres dbname=postgres sslmode=disable"
+  --search-km KM       redis, pg: how far the route scripts look for stores (default 8)
   --help               print this help
 Exit status: 0 clean, 1 transport errors or ok:false answers, 2 bad flags or orders file.
 )";
@@ -182,6 +215,10 @@ Options ParseArgs(int argc, char** argv) {
       std::exit(0);
     }
     if (name.substr(0, 2) != "--") UsageError("unexpected argument '" + std::string(name) + "'");
+    if (name == "--one-pass") {
+      opt.one_pass = true;
+      continue;
+    }
     if (i + 1 >= argc) UsageError("missing value for " + std::string(name));
     const std::string_view value = argv[++i];
     if (name == "--host") {
@@ -219,12 +256,39 @@ Options ParseArgs(int argc, char** argv) {
       opt.rate = ParseSeconds(name, value, 0.001, 1e8);
     } else if (name == "--json") {
       opt.json = value;
+    } else if (name == "--target") {
+      if (value == "hourglass") {
+        opt.target = Target::kHourglass;
+      } else if (value == "redis") {
+        opt.target = Target::kRedis;
+      } else if (value == "pg") {
+        opt.target = Target::kPostgres;
+      } else {
+        UsageError("bad value '" + std::string(value) +
+                   "' for --target: expected hourglass, redis or pg");
+      }
+    } else if (name == "--redis-sha") {
+      opt.redis_sha = value;
+    } else if (name == "--pg") {
+      opt.pg = value;
+    } else if (name == "--search-km") {
+      opt.search_km = ParseSeconds(name, value, 0.001, 1000);
     } else {
       UsageError("unknown flag '" + std::string(name) + "'");
     }
     if (value.empty()) UsageError("empty value for " + std::string(name));
   }
-  if (!have_port) UsageError("--port is required");
+  if (!have_port && opt.target != Target::kPostgres) UsageError("--port is required");
+  if (opt.target == Target::kRedis && opt.redis_sha.empty()) {
+    UsageError("--target redis needs --redis-sha (the route script's SCRIPT LOAD answer)");
+  }
+  if (opt.target == Target::kPostgres && opt.pg.empty()) {
+    UsageError("--target pg needs --pg CONNINFO");
+  }
+  if (opt.target != Target::kHourglass && opt.workload != Workload::kReserve) {
+    UsageError("--target " + std::string(TargetName(opt.target)) +
+               " runs only --workload reserve (the peer scripts always reserve)");
+  }
   if (opt.orders.empty()) UsageError("--orders is required");
   if (opt.threads > opt.connections) {
     UsageError("--threads (" + std::to_string(opt.threads) + ") exceeds --connections (" +
@@ -248,6 +312,7 @@ constexpr std::array<const char*, kOps> kOpNames = {"route", "commit", "release"
 struct LineTemplate {
   std::string text;
   size_t id_at = std::string::npos;
+  uint32_t units = 0;  // a route's units in all, counted when it is reserved
 };
 
 struct RequestSet {
@@ -287,6 +352,40 @@ LineTemplate WithOrderId(std::string head, std::string_view id_prefix, std::stri
   return t;
 }
 
+// lat, lon and the items of a route request, as the peers take them.
+std::optional<peer::Order> ReadPeerOrder(simdjson::dom::object obj) {
+  peer::Order order;
+  simdjson::dom::array items;
+  if (obj["lat"].get_double().get(order.lat) != simdjson::SUCCESS ||
+      obj["lon"].get_double().get(order.lon) != simdjson::SUCCESS ||
+      obj["items"].get_array().get(items) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  for (const auto item : items) {
+    std::string_view sku;
+    uint64_t qty = 0;
+    if (item["sku"].get_string().get(sku) != simdjson::SUCCESS ||
+        item["qty"].get_uint64().get(qty) != simdjson::SUCCESS || qty > UINT32_MAX) {
+      return std::nullopt;
+    }
+    order.lines.push_back({std::string(sku), static_cast<uint32_t>(qty)});
+  }
+  return order;
+}
+
+template <typename Where>
+LineTemplate PeerRequest(const Options& opt, const peer::Order& order, const Where& where) {
+  LineTemplate t;
+  if (opt.target == Target::kRedis) {
+    t.text = peer::RedisRouteCommand(opt.redis_sha, order, opt.search_km);
+  } else {
+    std::optional<std::string> messages = peer::PgRouteMessages(order, opt.search_km);
+    if (!messages) InputError(where() + "the PostgreSQL peer needs SKU ids ending in digits");
+    t.text = std::move(*messages);
+  }
+  return t;
+}
+
 // Reads the orders file; a line that is not a route request stops the program (exit 2), so a
 // typo in the input is never measured as daemon errors.
 RequestSet BuildRequests(const Options& opt, std::string_view id_prefix) {
@@ -315,6 +414,15 @@ RequestSet BuildRequests(const Options& opt, std::string_view id_prefix) {
         InputError(where() + "route request without \"" + key + "\"");
       }
     }
+    const std::optional<peer::Order> order_lines = ReadPeerOrder(obj);
+    if (!order_lines) InputError(where() + "lat, lon or items[].sku / qty unreadable");
+    uint32_t units = 0;
+    for (const peer::OrderLine& l : order_lines->lines) units += l.qty;
+    if (opt.target != Target::kHourglass) {
+      set.routes.push_back(PeerRequest(opt, *order_lines, where));
+      set.routes.back().units = units;
+      continue;
+    }
     // Every field but order, reserve and id, as given (minified).
     std::string head = "{";
     std::string order;  // the original "order" value, kept for quotes
@@ -332,6 +440,7 @@ RequestSet BuildRequests(const Options& opt, std::string_view id_prefix) {
     head += ',';
     if (reserving) {
       set.routes.push_back(WithOrderId(std::move(head), id_prefix, ",\"reserve\":true}\n"));
+      set.routes.back().units = units;
     } else {
       LineTemplate t;
       t.text = std::move(head);
@@ -400,6 +509,8 @@ struct Stats {
   uint64_t found = 0;
   uint64_t not_found = 0;
   uint64_t reserved = 0;
+  // Units of every reserved route, warm-up and drain included: what a stock check balances.
+  uint64_t units_reserved = 0;
   uint64_t found_not_reserved = 0;  // reserving, found, but "reserved" not true
   uint64_t left_to_expire = 0;      // mixed: reserved and deliberately left alone
   uint64_t follow_ups_unsent = 0;   // mixed: commit/release still queued when sending stopped
@@ -424,6 +535,7 @@ struct Stats {
     found += o.found;
     not_found += o.not_found;
     reserved += o.reserved;
+    units_reserved += o.units_reserved;
     found_not_reserved += o.found_not_reserved;
     left_to_expire += o.left_to_expire;
     follow_ups_unsent += o.follow_ups_unsent;
@@ -484,6 +596,7 @@ class Ring {
 struct InFlight {
   Clock::time_point sent;  // write issued (closed loop) or intended send time (open loop)
   uint64_t id = 0;         // order counter of reserving workloads
+  uint32_t units = 0;      // a route's units in all
   Op op = Op::kRoute;
   bool measured = false;
 };
@@ -529,7 +642,8 @@ class Connection {
         follow_ups_(64),
         in_(kReadBufferBytes),
         rng_(0x9E3779B97F4A7C15ULL * (index + 1)),
-        route_cursor_(index * 7919 % plan.requests->routes.size()) {
+        route_cursor_((opt_.one_pass ? index : index * 7919) % plan.requests->routes.size()),
+        route_step_(opt_.one_pass ? opt_.connections : 1) {
     out_.reserve(256 * std::min<uint64_t>(opt_.depth, 1024));
     if (opt_.rate > 0) {
       interval_ = std::chrono::duration<double>(static_cast<double>(opt_.connections) / opt_.rate);
@@ -542,6 +656,19 @@ class Connection {
     socket_.connect(endpoint, ec);
     if (!ec) socket_.set_option(tcp::no_delay(true), ec);
     return ec;
+  }
+
+  // Blocking, before the run: the PostgreSQL target's session (see peer_pg_session.h).
+  std::string ConnectPg() {
+    std::string error;
+    pg_ = peer::PgSession::Open(opt_.pg, error);
+    if (!pg_) return error;
+    const int fd = pg_->DupSocket();
+    error_code ec;
+    if (fd >= 0) socket_.assign(tcp::v4(), fd, ec);
+    if (fd < 0 || ec) return "cannot take over the session's socket";
+    socket_.set_option(tcp::no_delay(true), ec);
+    return {};
   }
 
   // On the connection's thread, once.
@@ -603,8 +730,9 @@ class Connection {
       t = f.op == Op::kCommit ? &plan_.requests->commit : &plan_.requests->release;
     } else {
       t = &plan_.requests->routes[route_cursor_];
-      if (++route_cursor_ == plan_.requests->routes.size()) route_cursor_ = 0;
+      route_cursor_ = (route_cursor_ + route_step_) % plan_.requests->routes.size();
       r.op = Op::kRoute;
+      r.units = t->units;
       r.id = next_id_++ * opt_.connections + index_;  // unique across connections
     }
     const size_t at = out_.size();
@@ -680,6 +808,13 @@ class Connection {
     size_t start = 0;
     while (start < in_len_) {
       const char* begin = in_.data() + start;
+      if (opt_.target != Target::kHourglass) {
+        const size_t used = HandlePeerReply(std::string_view(begin, in_len_ - start));
+        if (done_) return;
+        if (used == 0) break;
+        start += used;
+        continue;
+      }
       const auto* nl = static_cast<const char*>(std::memchr(begin, '\n', in_len_ - start));
       if (nl == nullptr) break;
       HandleAnswer(std::string_view(begin, static_cast<size_t>(nl - begin)), Clock::now());
@@ -698,14 +833,17 @@ class Connection {
     Fill();
   }
 
-  void HandleAnswer(std::string_view line, Clock::time_point now) {
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // The oldest request in flight, answered at `now`: its latency and second are recorded when
+  // it is measured (then `s` is set). Fails the connection when nothing was in flight.
+  std::optional<InFlight> TakeAnswered(Clock::time_point now, std::string_view answer, Stats*& s) {
+    s = nullptr;
     if (inflight_.empty()) {
-      return Fail("an answer came with no request in flight: " + Excerpt(line));
+      Fail("an answer came with no request in flight: " + Excerpt(answer));
+      return std::nullopt;
     }
     const InFlight req = inflight_.front();
     inflight_.pop_front();
-    Stats* s = req.measured ? &stats_ : nullptr;
+    s = req.measured ? &stats_ : nullptr;
     if (s != nullptr) {
       const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - req.sent).count();
       s->latency_ns[static_cast<size_t>(req.op)].Record(
@@ -716,6 +854,54 @@ class Connection {
       ++s->per_second[second];
       s->last_answer = now;
     }
+    return req;
+  }
+
+  // A peer target's reply at the front of `buf`; returns its bytes, 0 when incomplete.
+  size_t HandlePeerReply(std::string_view buf) {
+    peer::Reply reply;
+    const size_t used = opt_.target == Target::kRedis ? peer::FrameRedisReply(buf, reply)
+                                                      : peer::FramePgReply(buf, reply);
+    if (used == peer::kProtocolError) {
+      Fail("unreadable " + std::string(TargetName(opt_.target)) + " reply: " + Excerpt(buf));
+      return 0;
+    }
+    if (used == 0) return 0;
+    Stats* s = nullptr;
+    const std::optional<InFlight> req = TakeAnswered(Clock::now(), buf.substr(0, used), s);
+    if (!req) return 0;
+    switch (reply.kind) {
+      case peer::Reply::Kind::kReserved:
+        stats_.units_reserved += req->units;
+        if (s != nullptr) {
+          ++s->found;
+          ++s->reserved;
+        }
+        break;
+      case peer::Reply::Kind::kNotFound:
+        if (s != nullptr) {
+          ++s->not_found;
+          s->not_found_reasons.Add("no_store_with_every_item");
+        }
+        break;
+      case peer::Reply::Kind::kError:
+        if (s != nullptr) {
+          s->errors.Add("peer_error");
+        } else {
+          ++stats_.errors_unmeasured;
+        }
+        stats_.Note("answer: " + Excerpt(reply.detail));
+        break;
+    }
+    return used;
+  }
+
+  void HandleAnswer(std::string_view line, Clock::time_point now) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    Stats* s = nullptr;
+    const std::optional<InFlight> answered = TakeAnswered(now, line, s);
+    if (!answered) return;
+    const InFlight& req = *answered;
     if (!StartsWith(line, R"({"ok":true)")) return BadAnswer(line, s);
     if (req.op != Op::kRoute) {
       if (s != nullptr && Contains(line, R"("already":true)"))
@@ -742,6 +928,7 @@ class Connection {
       if (s != nullptr) ++s->already[static_cast<size_t>(Op::kRoute)];
       return;
     }
+    stats_.units_reserved += req.units;
     if (opt_.workload != Workload::kMixed) return;
     const uint64_t pick = rng_() % 10;
     if (pick < 7) {
@@ -797,6 +984,8 @@ class Connection {
   bool done_ = false;
   std::mt19937_64 rng_;
   size_t route_cursor_;
+  const size_t route_step_;
+  std::unique_ptr<peer::PgSession> pg_;  // the PostgreSQL target's session, kept open
   uint64_t next_id_ = 0;
   uint64_t measured_sent_ = 0;
   uint64_t sent_ = 0;  // open loop: requests sent so far (the schedule's index)
@@ -920,8 +1109,14 @@ std::string TallyText(const Tally& t) {
 
 void PrintReport(const Options& opt, const Report& r, const Stats& s) {
   const bool reserving = opt.workload != Workload::kQuote;
-  std::printf("hourglass-bench: %s workload against %s:%u, run %s\n", WorkloadName(opt.workload),
-              opt.host.c_str(), opt.port, r.run_id.c_str());
+  if (opt.target == Target::kPostgres) {
+    std::printf("hourglass-bench: %s workload against PostgreSQL (%s), run %s\n",
+                WorkloadName(opt.workload), opt.pg.c_str(), r.run_id.c_str());
+  } else {
+    std::printf("hourglass-bench: %s workload against %s %s:%u, run %s\n",
+                WorkloadName(opt.workload), TargetName(opt.target), opt.host.c_str(), opt.port,
+                r.run_id.c_str());
+  }
   if (opt.rate > 0) {
     std::printf("  load        open loop at %.0f req/s over %llu connections, %llu thread(s)\n",
                 opt.rate, static_cast<unsigned long long>(opt.connections),
@@ -945,7 +1140,9 @@ void PrintReport(const Options& opt, const Report& r, const Stats& s) {
               static_cast<unsigned long long>(s.not_found), s.not_found > 0 ? ": " : "",
               TallyText(s.not_found_reasons).c_str());
   if (reserving) {
-    std::printf("  reserved    %llu", static_cast<unsigned long long>(s.reserved));
+    std::printf("  reserved    %llu (%llu units in all, warm-up included)",
+                static_cast<unsigned long long>(s.reserved),
+                static_cast<unsigned long long>(s.units_reserved));
     if (s.found_not_reserved > 0) {
       std::printf(", found but not reserved %llu",
                   static_cast<unsigned long long>(s.found_not_reserved));
@@ -1011,6 +1208,7 @@ std::string ReportJson(const Options& opt, const Report& r, const Stats& s) {
   };
   const auto num = [](uint64_t v) { return std::to_string(v); };
   field("workload", str(WorkloadName(opt.workload)));
+  field("target", str(TargetName(opt.target)));
   field("host", str(opt.host));
   field("port", num(opt.port));
   field("run_id", str(r.run_id));
@@ -1040,6 +1238,7 @@ std::string ReportJson(const Options& opt, const Report& r, const Stats& s) {
   field("not_found", num(s.not_found));
   field("not_found_reasons", TallyJson(s.not_found_reasons));
   field("reserved", num(s.reserved));
+  field("units_reserved", num(s.units_reserved));
   field("found_not_reserved", num(s.found_not_reserved));
   field("already", "{\"route\": " + num(s.already[0]) + ", \"commit\": " + num(s.already[1]) +
                        ", \"release\": " + num(s.already[2]) + "}");
@@ -1067,7 +1266,7 @@ int Main(int argc, char** argv) {
   const RequestSet requests = BuildRequests(opt, "B" + run_id + "-");
 
   tcp::endpoint endpoint;
-  {
+  if (opt.target != Target::kPostgres) {
     asio::io_context resolve_ctx;
     tcp::resolver resolver(resolve_ctx);
     error_code ec;
@@ -1092,7 +1291,12 @@ int Main(int argc, char** argv) {
     Worker& w = *workers[i % opt.threads];
     connections.push_back(std::make_unique<Connection>(w.ctx, plan, i, budget));
     w.connections.push_back(connections.back().get());
-    if (const error_code ec = connections.back()->Connect(endpoint)) {
+    if (opt.target == Target::kPostgres) {
+      if (const std::string error = connections.back()->ConnectPg(); !error.empty()) {
+        std::fprintf(stderr, "%s: cannot open a PostgreSQL session: %s\n", kProgram, error.c_str());
+        return 1;
+      }
+    } else if (const error_code ec = connections.back()->Connect(endpoint)) {
       std::fprintf(stderr, "%s: cannot connect to %s:%u: %s\n", kProgram, opt.host.c_str(),
                    opt.port, ec.message().c_str());
       return 1;

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""The peers table, from the hourglass-bench JSON reports bench/peers/run.sh leaves in --results
+(<system>_<connections>x<depth>.json): every run, then each system at its best setting and
+Hourglass's ratios to the peers. Markdown on stdout."""
+import argparse, json, os
+
+NAMES = {"hourglass": "Hourglass (hourglassd)", "redis": "Redis 7 + Lua (EVALSHA)",
+         "pg": "PostgreSQL 15 + PostGIS 3"}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for flag in ("--results", "--settings", "--systems", "--orders", "--stock-rows", "--units",
+                 "--command"):
+        ap.add_argument(flag, required=True)
+    a = ap.parse_args()
+    runs = {}
+    for system in a.systems.split():
+        for setting in a.settings.split():
+            path = os.path.join(a.results, f"{system}_{setting}.json")
+            if os.path.exists(path):
+                with open(path) as f:
+                    runs[(system, setting)] = json.load(f)
+    machine = open(os.path.join(a.results, "machine.txt")).read().strip().replace("\n", "; ")
+    print(f"`{a.command}` — {a.orders} orders per run (each once), {a.stock_rows} stock rows, "
+          f"{a.units} units loaded; {machine}\n")
+    print("| system | connections × depth | orders/s | p50 µs | p99 µs | reserved | units reserved | errors |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (system, setting), r in runs.items():
+        lat = r["latency_us"]
+        c, d = setting.split("x")
+        print(f"| {NAMES[system]} | {c} × {d} | {r['throughput_rps']:,.0f} | {lat['p50']:,.0f} | "
+              f"{lat['p99']:,.0f} | {r['reserved']:,} | {r['units_reserved']:,} | "
+              f"{r['errors'] + r['transport_errors']} |")
+    best = {}
+    for (system, setting), r in runs.items():
+        if system not in best or r["throughput_rps"] > best[system][1]["throughput_rps"]:
+            best[system] = (setting, r)
+    if not best:
+        return
+    print("\nEach system at its best setting (highest throughput):\n")
+    print("| system | best setting | orders/s | p50 µs | p99 µs | Hourglass throughput ÷ | Hourglass p99 lower |")
+    print("|---|---|---|---|---|---|---|")
+    hg = best.get("hourglass")
+    for system, (setting, r) in best.items():
+        lat = r["latency_us"]
+        ratio = lower = "—"
+        if hg and system != "hourglass":
+            ratio = f"{hg[1]['throughput_rps'] / r['throughput_rps']:,.1f}×"
+            lower = "yes" if hg[1]["latency_us"]["p99"] < lat["p99"] else "no"
+        print(f"| {NAMES[system]} | {setting.replace('x', ' × ')} | {r['throughput_rps']:,.0f} | "
+              f"{lat['p50']:,.0f} | {lat['p99']:,.0f} | {ratio} | {lower} |")
+
+
+if __name__ == "__main__":
+    main()
