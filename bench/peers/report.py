@@ -21,17 +21,22 @@ def main():
             if os.path.exists(path):
                 with open(path) as f:
                     runs[(system, setting)] = json.load(f)
+                with open(os.path.join(a.results, f"{system}_{setting}.server_cpu_s")) as f:
+                    runs[(system, setting)]["server_cpu_s"] = float(f.read())
     machine = open(os.path.join(a.results, "machine.txt")).read().strip().replace("\n", "; ")
     print(f"`{a.command}` — {a.orders} orders per run (each once), {a.stock_rows} stock rows, "
           f"{a.units} units loaded; {machine}\n")
-    print("| system | connections × depth | orders/s | p50 µs | p99 µs | reserved | units reserved | errors |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| system | connections × depth | orders/s | p50 µs | p99 µs | server CPU µs/order | "
+          "client CPU µs/order | reserved | units reserved | errors |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for (system, setting), r in runs.items():
         lat = r["latency_us"]
         c, d = setting.split("x")
+        n = max(r["requests"], 1)
         print(f"| {NAMES[system]} | {c} × {d} | {r['throughput_rps']:,.0f} | {lat['p50']:,.0f} | "
-              f"{lat['p99']:,.0f} | {r['reserved']:,} | {r['units_reserved']:,} | "
-              f"{r['errors'] + r['transport_errors']} |")
+              f"{lat['p99']:,.0f} | {r['server_cpu_s'] * 1e6 / n:,.0f} | "
+              f"{r['client_cpu_s'] * 1e6 / n:,.1f} | {r['reserved']:,} | "
+              f"{r['units_reserved']:,} | {r['errors'] + r['transport_errors']} |")
     best = {}
     for (system, setting), r in runs.items():
         if system not in best or r["throughput_rps"] > best[system][1]["throughput_rps"]:

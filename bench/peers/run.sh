@@ -148,6 +148,14 @@ esac
 status=0
 balances=$results/conservation.txt
 : > "$balances"
+# CPU seconds of a server process and its children, the exited ones included (PostgreSQL's
+# backends): utime + stime + cutime + cstime of each, from /proc.
+tree_cpu_s() {
+  local pids
+  pids="$1 $(pgrep -P "$1" | tr '\n' ' ')"
+  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null || true; done |
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += $12 + $13 + $14 + $15 } END { printf "%.2f", t / hz }'
+}
 json_int() { sed -n "s/^  \"$1\": \([0-9][0-9]*\),\{0,1\}\$/\1/p" "$2"; }
 
 # balance NAME RUN LEFT: units loaded must equal units left + units the client saw reserved.
@@ -162,16 +170,18 @@ balance() {
   fi
 }
 
-bench() {  # run bench-args...
-  local run=$1
-  shift
-  local rc=0
+bench() {  # run server-pid bench-args...
+  local run=$1 server=$2
+  shift 2
+  local rc=0 cpu0
+  cpu0=$(tree_cpu_s "$server")
   "$bin/hourglass-bench" --workload reserve --orders "$data/orders.ndjson" --one-pass \
     --requests "$orders" --warmup-s 0 --connections "$conns" --depth "$depth" \
     --threads "$client_threads" --json "$results/$run.json" "$@" > "$results/$run.txt" || rc=$?
   if [ $rc -ne 0 ]; then
     log "$run: hourglass-bench exited $rc"; sed 's/^/  /' "$results/$run.txt" >&2; status=1
   fi
+  echo "$cpu0 $(tree_cpu_s "$server")" | awk '{ printf "%.2f\n", $2 - $1 }' > "$results/$run.server_cpu_s"
 }
 
 run_hourglass() {
@@ -208,7 +218,7 @@ EOF
   done
   grep -q "listening on" "$dir/daemon.out" ||
     { log "hourglassd did not start"; cat "$dir/daemon.err" >&2; exit 1; }
-  bench "$run" --port "$hg_port"
+  bench "$run" "$hg_pid" --port "$hg_port"
   if python3 "$here/check_hourglass.py" --port "$hg_port" --stock "$data/stock.csv" \
        --client-units "$(json_int units_reserved "$results/$run.json")" > "$dir/check.txt"; then
     echo "$run: $(cat "$dir/check.txt")" >> "$balances"
@@ -229,7 +239,7 @@ run_redis() {
   sha=$(redis script load "$(cat "$here/redis/route_reserve.lua")")
   total=$(redis eval "$(cat "$here/redis/stock_total.lua")" 0 | head -1)
   [ "$total" = "$units_loaded" ] || { log "redis holds $total units after loading, not $units_loaded"; status=1; }
-  bench "$run" --target redis --port "$redis_port" --redis-sha "$sha" --search-km "$search_km"
+  bench "$run" "$redis_pid" --target redis --port "$redis_port" --redis-sha "$sha" --search-km "$search_km"
   local t
   mapfile -t t < <(redis eval "$(cat "$here/redis/stock_total.lua")" 0)
   balance redis "$run" "${t[0]}" "${t[1]}"
@@ -240,7 +250,7 @@ run_pg() {
   psql_peer -f "$here/pg/reset.sql" >/dev/null
   IFS='|' read -r -a t < <(psql_peer -f "$here/pg/stock_total.sql")
   [ "${t[0]}" = "$units_loaded" ] || { log "PostgreSQL holds ${t[0]} units after reset, not $units_loaded"; status=1; }
-  bench "$run" --target pg --search-km "$search_km" \
+  bench "$run" "$(head -1 "$pgroot/data/postmaster.pid")" --target pg --search-km "$search_km" \
     --pg "host=127.0.0.1 port=$pg_port user=postgres dbname=postgres sslmode=disable"
   IFS='|' read -r -a t < <(psql_peer -f "$here/pg/stock_total.sql")
   balance pg "$run" "${t[0]}" "${t[1]}"
