@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(cmake g++ pkg-config libboost1.81-dev libjemalloc-dev libsimdjson-dev
           libbenchmark-dev libgtest-dev libtomlplusplus-dev libpq-dev postgresql
-          redis-server postgresql-15-postgis-3 python3)
+          redis-server postgresql-15-postgis-3 python3 libcli11-dev libsystemd-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

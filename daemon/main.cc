@@ -14,6 +14,7 @@
 #include <string>
 
 #include "alloc/allocator.h"
+#include "daemon/service_notify.h"
 #include "io/checkpointer.h"
 #include "io/clock.h"
 #include "io/config.h"
@@ -21,7 +22,9 @@
 #include "io/event_codec.h"
 #include "io/journal.h"
 #include "io/load_error.h"
+#include "io/log.h"
 #include "io/request_handler.h"
+#include "io/request_sampler.h"
 #include "io/route_history.h"
 #include "io/rules_reload.h"
 #include "io/server.h"
@@ -73,7 +76,9 @@ bool ParseArgs(int argc, char** argv, Args& args) {
   return true;
 }
 
-// The periodic housekeeping: expiry, saving subscription positions, checkpoints.
+// The periodic housekeeping: expiry, saving subscription positions, checkpoints,
+// and the systemd watchdog ping (every `watchdog_every` sweeps; 0: none), so a
+// stuck main loop gets the daemon restarted.
 // Fault injection for tests (HOURGLASS_FAULT_WALL_SKEW_FILE): the file holds
 // milliseconds to add to the wall clock, re-read every sweep, so a test can
 // jump the clock while the daemon runs.
@@ -88,25 +93,33 @@ void ReadWallSkew() {
 }
 
 void Sweep(asio::steady_timer& timer, alloc::Allocator& allocator, io::Subscriptions& subs,
-           io::Checkpointer& checkpoints, int round = 0) {
+           io::Checkpointer& checkpoints, int watchdog_every, int round = 0) {
   timer.expires_after(kExpirySweep);
-  timer.async_wait(
-      [&timer, &allocator, &subs, &checkpoints, round](const boost::system::error_code& ec) {
-        if (ec) return;
-        ReadWallSkew();
-        allocator.ExpireDue(io::ClockNow());
-        if (round % kSaveEverySweeps == 0) {
-          subs.Save();
-          checkpoints.MaybeStart();
-        }
-        Sweep(timer, allocator, subs, checkpoints, round + 1);
-      });
+  timer.async_wait([&timer, &allocator, &subs, &checkpoints, watchdog_every,
+                    round](const boost::system::error_code& ec) {
+    if (ec) return;
+    ReadWallSkew();
+    allocator.ExpireDue(io::ClockNow());
+    if (round % kSaveEverySweeps == 0) {
+      subs.Save();
+      checkpoints.MaybeStart();
+    }
+    if (watchdog_every > 0 && round % watchdog_every == 0) daemon::NotifyWatchdog();
+    Sweep(timer, allocator, subs, checkpoints, watchdog_every, round + 1);
+  });
 }
 
-void Log(const char* format, auto... args) {
-  std::fprintf(stderr, "hourglassd: ");
-  std::fprintf(stderr, format, args...);
-  std::fputc('\n', stderr);
+// printf-style text for a log line's message.
+std::string Text(const char* format, auto... args) {
+  const int n = std::snprintf(nullptr, 0, format, args...);
+  std::string text(static_cast<size_t>(std::max(n, 0)), '\0');
+  std::snprintf(text.data(), text.size() + 1, format, args...);
+  return text;
+}
+
+// An info line of event `event` with a printf-style message.
+void Log(std::string_view event, const char* format, auto... args) {
+  io::Log(io::LogLevel::kInfo, event, Text(format, args...));
 }
 
 int64_t MsSince(std::chrono::steady_clock::time_point t0) {
@@ -122,11 +135,13 @@ void LogJournalHold(const io::LatencyHistogram& hold, const io::LatencyHistogram
   const auto us = [](const io::LatencyHistogram& h, double q) {
     return static_cast<double>(h.Quantile(q)) / 1000.0;
   };
-  Log("journal: %llu records acknowledged (sync=%s), append to ack: p50 %.0f us, p99 %.0f us, "
+  Log("journal_latency",
+      "journal: %llu records acknowledged (sync=%s), append to ack: p50 %.0f us, p99 %.0f us, "
       "p99.9 %.0f us, max %.0f us",
       static_cast<unsigned long long>(ack.count()), sync.c_str(), us(ack, 0.5), us(ack, 0.99),
       us(ack, 0.999), static_cast<double>(ack.max()) / 1000.0);
-  Log("journal: %llu answers waited for the journal (sync=%s): p50 %.0f us, p99 %.0f us, "
+  Log("journal_latency",
+      "journal: %llu answers waited for the journal (sync=%s): p50 %.0f us, p99 %.0f us, "
       "p99.9 %.0f us, max %.0f us",
       static_cast<unsigned long long>(hold.count()), sync.c_str(), us(hold, 0.5), us(hold, 0.99),
       us(hold, 0.999), static_cast<double>(hold.max()) / 1000.0);
@@ -146,8 +161,8 @@ void RaiseFileLimit(int64_t max_connections) {
   // Journal segments, snapshots, the listener and a few more besides the connections.
   constexpr rlim_t kSpareFiles = 64;
   const auto needed = static_cast<rlim_t>(max_connections) + kSpareFiles;
-  Log("open files: limit %llu (was %llu)%s", static_cast<unsigned long long>(limit.rlim_cur),
-      static_cast<unsigned long long>(before),
+  Log("open_files", "open files: limit %llu (was %llu)%s",
+      static_cast<unsigned long long>(limit.rlim_cur), static_cast<unsigned long long>(before),
       limit.rlim_cur < needed ? "; fewer than [limits] max_connections needs: raise the hard "
                                 "limit (ulimit -Hn, LimitNOFILE=) or lower max_connections"
                               : "");
@@ -157,6 +172,9 @@ int Run(const Args& args) {
   io::Config config = io::LoadConfig(args.config);
   if (!args.listen.empty()) io::SetListen(config, args.listen, "--listen");
   if (!args.data_dir.empty()) config.data_dir = args.data_dir;
+  // LoadConfig accepted only the level names ParseLogLevel knows.
+  io::ConfigureLog({io::ParseLogLevel(config.log.level).value_or(io::LogLevel::kInfo),
+                    config.log.format == "json", config.log.file});
   RaiseFileLimit(config.limits.max_connections);
 
   std::error_code ec;
@@ -179,6 +197,7 @@ int Run(const Args& args) {
   // Stock comes from the newest snapshot when there is one (it holds every
   // change up to its seq), else from the stock file.
   const auto t0 = std::chrono::steady_clock::now();
+  const auto started_at = t0;
   auto inventory = std::make_unique<alloc::Inventory>(
       io::LoadStores(config.stores_csv, config.rules, config.warehouses),
       static_cast<size_t>(config.limits.max_added_stores));
@@ -189,10 +208,13 @@ int Run(const Args& args) {
   } else {
     io::LoadStock(config.stock_csv, config.stores_csv, *inventory);
   }
-  Log("loaded %zu stores, %zu SKUs, %zu stock rows from %s in %lld ms",
-      inventory->Stores()->stores.size(), inventory->skus.size(), inventory->stock.rows(),
-      snapshot ? snapshot->filename().c_str() : config.stock_csv.filename().c_str(),
-      static_cast<long long>(MsSince(t0)));
+  const std::string loaded_from =
+      snapshot ? snapshot->filename().string() : config.stock_csv.filename().string();
+  const size_t store_count = inventory->Stores()->stores.size();
+  const size_t sku_count = inventory->skus.size();
+  const size_t stock_rows = inventory->stock.rows();
+  Log("data_loaded", "loaded %zu stores, %zu SKUs, %zu stock rows from %s in %lld ms", store_count,
+      sku_count, stock_rows, loaded_from.c_str(), static_cast<long long>(MsSince(t0)));
 
   io::JournalOptions journal_options;
   journal_options.dir = config.data_dir / "journal";
@@ -202,11 +224,13 @@ int Run(const Args& args) {
   journal_options.sync_interval_ms = static_cast<int>(config.journal.sync_interval_ms);
   if (const char* delay = std::getenv("HOURGLASS_FAULT_JOURNAL_DELAY_MS")) {
     journal_options.fault_write_delay_ms = std::atoi(delay);
-    Log("fault injection: journal writes delayed by %d ms", journal_options.fault_write_delay_ms);
+    Log("fault_injection", "fault injection: journal writes delayed by %d ms",
+        journal_options.fault_write_delay_ms);
   }
   if (const char* full = std::getenv("HOURGLASS_FAULT_JOURNAL_ENOSPC_FILE")) {
     journal_options.fault_enospc_file = full;
-    Log("fault injection: journal writes fail with ENOSPC while %s exists", full);
+    Log("fault_injection", "fault injection: journal writes fail with ENOSPC while %s exists",
+        full);
   }
   io::Journal journal(journal_options, inventory->sites);
 
@@ -229,8 +253,8 @@ int Run(const Args& args) {
         },
         notes);
   }
-  if (!notes.empty()) Log("journal: %s", notes.c_str());
-  Log("journal: replayed %llu records in %lld ms (last seq %llu, sync=%s)",
+  if (!notes.empty()) Log("journal_recovery", "journal: %s", notes.c_str());
+  Log("journal_replayed", "journal: replayed %llu records in %lld ms (last seq %llu, sync=%s)",
       static_cast<unsigned long long>(replayed), static_cast<long long>(MsSince(t1)),
       static_cast<unsigned long long>(journal.last_seq()), config.journal.sync.c_str());
   const uint64_t snapshot_seq = image.seq;
@@ -249,23 +273,29 @@ int Run(const Args& args) {
   options.max_connections = static_cast<size_t>(config.limits.max_connections);
   options.idle_timeout_s = static_cast<int>(config.limits.idle_timeout_s);
   options.acked_seq = [&journal] { return journal.AckedSeq(); };
-  io::RulesReloader reloader(args.config, allocator, config,
-                             [](const std::string& line) { Log("%s", line.c_str()); });
+  io::RulesReloader reloader(args.config, allocator, config);  // it logs each reload
   io::RouteHistory history(static_cast<size_t>(config.io_threads),
                            static_cast<size_t>(config.limits.what_if_orders));
   size_t next_ring = 0;
-  io::Server server(options, [&] {
-    return std::make_unique<io::RequestHandler>(
+  const bool sample = config.log.sample_requests > 0 && io::LogEnabled(io::LogLevel::kInfo);
+  io::Server server(options, [&]() -> std::unique_ptr<io::LineHandler> {
+    const size_t ring = next_ring++;
+    auto handler = std::make_unique<io::RequestHandler>(
         allocator, config.limits, io::ClockNow, &subscriptions,
-        io::HandlerOps{&reloader, &history, next_ring++, config.stores_csv.parent_path(),
+        io::HandlerOps{&reloader, &history, ring, config.stores_csv.parent_path(),
                        config.rules.radius_km, config.rules.prep_min, config.tokens, &journal});
+    if (!sample) return handler;
+    return std::make_unique<io::SampledHandler>(std::move(handler), config.log.sample_requests,
+                                                static_cast<uint64_t>(io::MonotonicMs()) + ring);
   });
   journal.SetWrittenListener([&server](uint64_t) { server.NotifyDurable(); });
   journal.Start();
   server.Start();
   asio::io_context main_ctx;
   asio::steady_timer sweep(main_ctx);
-  Sweep(sweep, allocator, subscriptions, checkpoints);
+  const auto watchdog = daemon::WatchdogPingInterval();
+  Sweep(sweep, allocator, subscriptions, checkpoints,
+        watchdog.count() > 0 ? std::max<int>(1, static_cast<int>(watchdog / kExpirySweep)) : 0);
   // SIGHUP: reload the rules; the old ones keep serving if the file is bad.
   asio::signal_set hangups(main_ctx, SIGHUP);
   std::function<void()> await_hangup = [&] {
@@ -276,10 +306,29 @@ int Run(const Args& args) {
     });
   };
   await_hangup();
+  // SIGUSR1: open [log] file again under its name (logrotate moved the old one).
+  asio::signal_set reopen(main_ctx, SIGUSR1);
+  std::function<void()> await_reopen = [&] {
+    reopen.async_wait([&](const boost::system::error_code& error, int) {
+      if (error) return;
+      std::string why;
+      if (io::ReopenLog(why)) {
+        io::Log(io::LogLevel::kInfo, "log_reopened", "log file reopened (SIGUSR1)");
+      } else {
+        io::Log(io::LogLevel::kError, "log_reopened", "cannot reopen the log file: " + why);
+      }
+      await_reopen();
+    });
+  };
+  await_reopen();
   asio::signal_set signals(main_ctx, SIGINT, SIGTERM);
+  int stop_signal = 0;
   signals.async_wait([&](const boost::system::error_code&, int signal) {
+    stop_signal = signal;
+    daemon::NotifyStopping();
     hangups.cancel();
-    Log("%s received, finishing in-flight requests", strsignal(signal));
+    reopen.cancel();
+    Log("stopping", "%s received, finishing in-flight requests", strsignal(signal));
     sweep.cancel();
     // Answers may wait on the journal, so it stops after the server.
     server.Stop();
@@ -292,17 +341,52 @@ int Run(const Args& args) {
   const bool loopback = config.listen_host == "127.0.0.1" || config.listen_host == "::1" ||
                         config.listen_host == "localhost" || config.listen_host.starts_with("127.");
   if (!loopback && config.tokens.empty()) {
-    Log("warning: listening on %s without [security] tokens: any client that can reach it may "
-        "route, change stock and stores, and reload the rules",
-        config.listen_host.c_str());
+    io::Log(io::LogLevel::kWarn, "insecure_listen",
+            Text("warning: listening on %s without [security] tokens: any client that can reach "
+                 "it may route, change stock and stores, and reload the rules",
+                 config.listen_host.c_str()));
   }
   // Printed once every signal handler is in place: a client may stop us at once.
   // Tests and scripts wait for this line to learn the port.
   std::printf("hourglassd: listening on %s:%u\n", config.listen_host.c_str(), server.port());
   std::fflush(stdout);
+  const std::string listen = config.listen_host + ":" + std::to_string(server.port());
+  const uint64_t rules_version = allocator.rules()->version;
+  const int64_t ready_ms = MsSince(started_at);
+  io::Log(io::LogLevel::kInfo, "start",
+          Text("started: listening on %s; %zu stores, %zu SKUs, %zu stock rows from %s; %llu "
+               "journal records replayed (last seq %llu); rules version %llu; ready in %lld ms",
+               listen.c_str(), store_count, sku_count, stock_rows, loaded_from.c_str(),
+               static_cast<unsigned long long>(replayed),
+               static_cast<unsigned long long>(journal.last_seq()),
+               static_cast<unsigned long long>(rules_version), static_cast<long long>(ready_ms)),
+          {io::LogField::Str("listen", listen), io::LogField::Int("pid", ::getpid()),
+           io::LogField::Int("stores", static_cast<int64_t>(store_count)),
+           io::LogField::Int("skus", static_cast<int64_t>(sku_count)),
+           io::LogField::Int("stock_rows", static_cast<int64_t>(stock_rows)),
+           io::LogField::Str("loaded_from", loaded_from),
+           io::LogField::Int("replayed", static_cast<int64_t>(replayed)),
+           io::LogField::Int("last_seq", static_cast<int64_t>(journal.last_seq())),
+           io::LogField::Int("rules_version", static_cast<int64_t>(rules_version)),
+           io::LogField::Str("sync", config.journal.sync),
+           io::LogField::Int("io_threads", config.io_threads),
+           io::LogField::Num("sample_requests", sample ? config.log.sample_requests : 0.0),
+           io::LogField::Int("ready_ms", ready_ms)});
+  // Only now is the daemon ready: data loaded, journal replayed, listener up.
+  daemon::NotifyReady("serving on " + listen);
 
   main_ctx.run();
-  std::fprintf(stderr, "hourglassd: stopped\n");
+  const int64_t uptime_s = MsSince(started_at) / 1000;
+  io::Log(
+      io::LogLevel::kInfo, "stop",
+      Text("stopped (%s) after %lld s; last seq %llu, rules version %llu",
+           stop_signal != 0 ? strsignal(stop_signal) : "no signal",
+           static_cast<long long>(uptime_s), static_cast<unsigned long long>(journal.last_seq()),
+           static_cast<unsigned long long>(allocator.rules()->version)),
+      {io::LogField::Str("signal", stop_signal != 0 ? sigabbrev_np(stop_signal) : ""),
+       io::LogField::Int("uptime_s", uptime_s),
+       io::LogField::Int("last_seq", static_cast<int64_t>(journal.last_seq())),
+       io::LogField::Int("rules_version", static_cast<int64_t>(allocator.rules()->version))});
   return 0;
 }
 
@@ -314,10 +398,10 @@ int main(int argc, char** argv) {
   try {
     return Run(args);
   } catch (const io::LoadError& e) {
-    std::fprintf(stderr, "hourglassd: error: %s\n", e.what());
+    io::Log(io::LogLevel::kError, "start_failed", std::string("error: ") + e.what());
     return 2;
   } catch (const std::system_error& e) {
-    std::fprintf(stderr, "hourglassd: error: %s\n", e.what());
+    io::Log(io::LogLevel::kError, "start_failed", std::string("error: ") + e.what());
     return 2;
   }
 }

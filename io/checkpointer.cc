@@ -5,6 +5,7 @@
 
 #include "io/clock.h"
 #include "io/load_error.h"
+#include "io/log.h"
 #include "io/snapshot.h"
 
 namespace hourglass::io {
@@ -58,25 +59,32 @@ bool Checkpointer::Checkpoint() {
     // Recovery needs nothing up to image.seq now; subscribers may still.
     uint64_t keep_after = std::min(image.seq, subscriptions_.MinAcked());
     if (journal_.RetainedBytes() > max_retained_bytes_ && keep_after < image.seq) {
-      std::fprintf(stderr,
-                   "hourglassd: checkpoint: journal over [journal] max_retained_bytes; dropping "
-                   "segments a subscriber has not acked (it must resync)\n");
+      Log(LogLevel::kWarn, "checkpoint",
+          "checkpoint: journal over [journal] max_retained_bytes; dropping segments a subscriber "
+          "has not acked (it must resync)");
       keep_after = image.seq;
     }
     const size_t dropped = journal_.DropSegmentsThrough(keep_after);
-    std::fprintf(stderr,
-                 "hourglassd: checkpoint: %s at seq %llu (%zu orders; state copied in %lld ms, "
-                 "%lld ms in all); %zu journal segments dropped\n",
-                 path.filename().c_str(), static_cast<unsigned long long>(image.seq),
-                 image.orders.size(), static_cast<long long>(pause_ms),
-                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            std::chrono::steady_clock::now() - t0)
-                                            .count()),
-                 dropped);
+    const long long total_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "checkpoint: %s at seq %llu (%zu orders; state copied in %lld ms, %lld ms in "
+                  "all); %zu journal segments dropped",
+                  path.filename().c_str(), static_cast<unsigned long long>(image.seq),
+                  image.orders.size(), static_cast<long long>(pause_ms), total_ms, dropped);
+    Log(LogLevel::kInfo, "checkpoint", text,
+        {LogField::Str("snapshot", path.filename().native()),
+         LogField::Int("seq", static_cast<int64_t>(image.seq)),
+         LogField::Int("orders", static_cast<int64_t>(image.orders.size())),
+         LogField::Int("pause_ms", static_cast<int64_t>(pause_ms)),
+         LogField::Int("total_ms", total_ms),
+         LogField::Int("segments_dropped", static_cast<int64_t>(dropped))});
     return true;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "hourglassd: checkpoint failed (the journal still has everything): %s\n",
-                 e.what());
+    Log(LogLevel::kError, "checkpoint",
+        std::string("checkpoint failed (the journal still has everything): ") + e.what());
     return false;
   }
 }

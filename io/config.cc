@@ -12,6 +12,7 @@
 #include "alloc/local_time.h"
 #include "io/journal.h"
 #include "io/load_error.h"
+#include "io/log.h"
 
 namespace hourglass::io {
 namespace {
@@ -72,13 +73,16 @@ std::vector<NumberKey> NumberKeys() {
        [](Config& c, double v) { c.journal.snapshot_every_records = int64_t(v); }},
       {"journal", "max_retained_bytes", true, 1 << 20, 1e15,
        [](Config& c, double v) { c.journal.max_retained_bytes = int64_t(v); }},
+      {"log", "sample_requests", false, 0, 1,
+       [](Config& c, double v) { c.log.sample_requests = v; }},
   };
 }
 
 // String keys: [server] listen and the [data] paths.
-constexpr std::string_view kStringKeys[][2] = {{"server", "listen"}, {"data", "stores"},
-                                               {"data", "stock"},    {"data", "dir"},
-                                               {"journal", "sync"},  {"rules", "utc_offset"}};
+constexpr std::string_view kStringKeys[][2] = {
+    {"server", "listen"}, {"data", "stores"},  {"data", "stock"},
+    {"data", "dir"},      {"journal", "sync"}, {"log", "level"},
+    {"log", "format"},    {"log", "file"},     {"rules", "utc_offset"}};
 // Boolean keys.
 constexpr std::string_view kBoolKeys[][2] = {{"rules", "dealer_scope"}};
 // Sub-tables of [rules], read by ReadRuleTable.
@@ -325,10 +329,10 @@ Config LoadConfig(const std::filesystem::path& path) {
     }
     const toml::table* t = table_node.as_table();
     if (t == nullptr || (table != "server" && table != "data" && table != "rules" &&
-                         table != "limits" && table != "journal")) {
-      throw LoadError(
-          Where(path, table_node.source()) + ": unknown table [" + std::string(table) +
-          "] (known: [server], [data], [rules], [limits], [journal], [security], [[warehouses]])");
+                         table != "limits" && table != "journal" && table != "log")) {
+      throw LoadError(Where(path, table_node.source()) + ": unknown table [" + std::string(table) +
+                      "] (known: [server], [data], [rules], [limits], [journal], [log], "
+                      "[security], [[warehouses]])");
     }
     for (auto& [key_obj, node] : *t) {
       const std::string_view key = key_obj.str();
@@ -360,6 +364,19 @@ Config LoadConfig(const std::filesystem::path& path) {
           if (!offset) Fail(path, node, table, key, "must be an offset like \"+08:00\"");
           config.rules.routing.utc_offset_min = offset->minutes;
         }
+        if (table == "log" && key == "level") {
+          if (!ParseLogLevel(value)) {
+            Fail(path, node, table, key, "must be \"debug\", \"info\", \"warn\" or \"error\"");
+          }
+          config.log.level = value;
+        }
+        if (table == "log" && key == "format") {
+          if (value != "text" && value != "json") {
+            Fail(path, node, table, key, "must be \"text\" or \"json\"");
+          }
+          config.log.format = value;
+        }
+        if (table == "log" && key == "file") config.log.file = base / value;
         if (key == "sync") {
           if (!ParseSyncMode(value)) {
             Fail(path, node, table, key, "must be \"always\", \"batch\" or \"none\"");

@@ -72,6 +72,16 @@ struct JournalConfig {
   int64_t max_retained_bytes = 8ll << 30;
 };
 
+// [log]: see io/log.h. Applied at start; a reload reports changes as
+// needing a restart.
+struct LogConfig {
+  std::string level = "info";   // debug | info | warn | error
+  std::string format = "text";  // text ("hourglassd: ..." lines) | json (one object per line)
+  std::filesystem::path file;   // empty: stderr (journald under systemd); reopened on SIGUSR1
+  // The share of requests logged with op, outcome and latency (0: none, 1: all).
+  double sample_requests = 0;
+};
+
 struct Config {
   std::filesystem::path file;
   std::string listen_host = "127.0.0.1";
@@ -83,6 +93,7 @@ struct Config {
   Rules rules;
   Limits limits;
   JournalConfig journal;
+  LogConfig log;
   std::vector<WarehouseConfig> warehouses;
   std::vector<SecurityToken> tokens;
 };

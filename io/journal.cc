@@ -12,6 +12,7 @@
 
 #include "io/event_codec.h"
 #include "io/load_error.h"
+#include "io/log.h"
 
 namespace hourglass::io {
 namespace {
@@ -317,10 +318,10 @@ bool Journal::Failed(int error, const char* what) {
   }
   if (failing_errno_.load(std::memory_order_relaxed) == 0) {
     failing_since_ns_ = SteadyNs();
-    std::fprintf(stderr,
-                 "hourglassd: journal: cannot %s %s (%s): changes are refused as unavailable "
-                 "until it works again; retrying every 100 ms\n",
-                 what, options_.dir.c_str(), std::strerror(error));
+    Log(LogLevel::kError, "journal",
+        std::string("journal: cannot ") + what + " " + options_.dir.string() + " (" +
+            std::strerror(error) +
+            "): changes are refused as unavailable until it works again; retrying every 100 ms");
   }
   failing_errno_.store(error == 0 ? EIO : error, std::memory_order_relaxed);
   return false;
@@ -344,9 +345,9 @@ bool Journal::WriteBatch() {
   if (options_.sync == SyncMode::kAlways && ::fdatasync(fd_) != 0) return Failed(errno, "sync");
   segment_size_ += writing_.size();
   if (failing_errno_.load(std::memory_order_relaxed) != 0) {
-    std::fprintf(stderr, "hourglassd: journal: writing to %s again after %lld ms\n",
-                 options_.dir.c_str(),
-                 static_cast<long long>((SteadyNs() - failing_since_ns_) / 1'000'000));
+    Log(LogLevel::kWarn, "journal",
+        "journal: writing to " + options_.dir.string() + " again after " +
+            std::to_string((SteadyNs() - failing_since_ns_) / 1'000'000) + " ms");
     failing_errno_.store(0, std::memory_order_relaxed);
   }
   return true;
@@ -407,12 +408,10 @@ void Journal::WriterLoop() {
       }
       if (gave_up) {
         std::lock_guard lock(mu_);
-        std::fprintf(stderr,
-                     "hourglassd: journal: stopping with records %llu to %llu unwritten (%s); "
-                     "none of them was acknowledged\n",
-                     static_cast<unsigned long long>(written_seq_.load() + 1),
-                     static_cast<unsigned long long>(pending_last_),
-                     std::strerror(failing_errno_.load()));
+        Log(LogLevel::kError, "journal",
+            "journal: stopping with records " + std::to_string(written_seq_.load() + 1) + " to " +
+                std::to_string(pending_last_) + " unwritten (" +
+                std::strerror(failing_errno_.load()) + "); none of them was acknowledged");
         return;
       }
       writing_.clear();

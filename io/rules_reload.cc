@@ -1,6 +1,8 @@
 #include "io/rules_reload.h"
 
 #include "io/load_error.h"
+#include "io/log.h"
+#include "io/rules_diff.h"
 
 namespace hourglass::io {
 namespace {
@@ -49,6 +51,10 @@ std::vector<std::string> RestartNeeded(const Config& running, const Config& next
   check(j.snapshot_every_records == k.snapshot_every_records, "journal.snapshot_every_records");
   check(j.max_retained_bytes == k.max_retained_bytes, "journal.max_retained_bytes");
   check(SameWarehouses(running.warehouses, next.warehouses), "warehouses");
+  check(running.log.level == next.log.level, "log.level");
+  check(running.log.format == next.log.format, "log.format");
+  check(running.log.file == next.log.file, "log.file");
+  check(running.log.sample_requests == next.log.sample_requests, "log.sample_requests");
   return keys;
 }
 
@@ -71,10 +77,13 @@ ReloadOutcome RulesReloader::Reload(bool publish, std::string_view by) {
   } catch (const LoadError& e) {
     out.error = e.what();
     out.rules_version = allocator_.rules()->version;
-    if (log_) {
-      log_(what + " failed, rules version " + std::to_string(out.rules_version) +
-           " keeps serving: " + out.error);
-    }
+    const std::string line = what + " failed, rules version " + std::to_string(out.rules_version) +
+                             " keeps serving: " + out.error;
+    Log(LogLevel::kError, "reload", line,
+        {LogField::Str("by", by), LogField::Bool("dry_run", !publish), LogField::Bool("ok", false),
+         LogField::Int("rules_version", static_cast<int64_t>(out.rules_version)),
+         LogField::Str("error", out.error)});
+    if (log_) log_(line);
     return out;
   }
   // The command line may override these; a reload keeps what is running.
@@ -83,15 +92,28 @@ ReloadOutcome RulesReloader::Reload(bool publish, std::string_view by) {
   out.config.data_dir = running_.data_dir;
   out.restart_needed = RestartNeeded(running_, out.config);
   out.ok = true;
+  const std::vector<std::string> changed =
+      ChangedRules(*allocator_.rules(), out.config.rules.routing);
   out.rules_version =
       publish ? allocator_.PublishRules(out.config.rules.routing) : allocator_.rules()->version;
-  if (log_) {
-    std::string restart;
-    for (const auto& k : out.restart_needed) restart += (restart.empty() ? "" : ", ") + k;
-    log_(what + ": " + (publish ? "" : "valid; ") + "rules version " +
-         std::to_string(out.rules_version) + " in force" +
-         (restart.empty() ? "" : "; changed but only applied by a restart: " + restart));
-  }
+  const auto join = [](const std::vector<std::string>& list) {
+    std::string text;
+    for (const auto& k : list) text += (text.empty() ? "" : ", ") + k;
+    return text;
+  };
+  const std::string restart = join(out.restart_needed);
+  const std::string line =
+      what + ": " + (publish ? "" : "valid; ") + "rules version " +
+      std::to_string(out.rules_version) + " in force" +
+      (changed.empty()
+           ? "; no rule changed"
+           : std::string(publish ? "; changed: " : "; would change: ") + join(changed)) +
+      (restart.empty() ? "" : "; changed but only applied by a restart: " + restart);
+  Log(LogLevel::kInfo, "reload", line,
+      {LogField::Str("by", by), LogField::Bool("dry_run", !publish), LogField::Bool("ok", true),
+       LogField::Int("rules_version", static_cast<int64_t>(out.rules_version)),
+       LogField::List("changed", changed), LogField::List("restart_needed", out.restart_needed)});
+  if (log_) log_(line);
   return out;
 }
 

@@ -36,7 +36,9 @@ struct ReloadOutcome {
 
 class RulesReloader {
  public:
-  // `log` hears one line per reload: what came in force, or why not.
+  // Each reload writes one line to the process log (io/log.h): the rules in
+  // force and the rule keys that changed, or why not. `log` hears the same
+  // line as text, for embedders that keep their own log.
   RulesReloader(std::filesystem::path config_file, alloc::Allocator& allocator, Config running,
                 std::function<void(const std::string&)> log = {});
 
