@@ -141,6 +141,7 @@ class Connection {
   }
 
   void Send(const std::string& line) { client_.Send(line); }
+  void Finish() { client_.Finish(); }
   bool HasLine() const { return client_.HasLine(); }
   const std::string& line() const { return line_; }
 
@@ -487,6 +488,7 @@ int Tail(const Global& global, const TailArgs& args) {
       }
     }
   }
+  connection.Finish();  // the daemon has the last ack once it closes
   return kOk;
 }
 
@@ -557,7 +559,7 @@ int Main(int argc, char** argv) {
   tail->add_option("--count", tail_args.count, "stop after this many events")
       ->check(CLI::PositiveNumber);
   tail->add_flag("--no-ack", tail_args.no_ack,
-                 "do not ack (the name's position stays where it was)");
+                 "do not ack: the name keeps its position (a new name starts before --from)");
 
   try {
     app.parse(argc, argv);

@@ -100,6 +100,20 @@ void LineClient::Send(const std::string& line) {
   }
 }
 
+void LineClient::Finish() {
+  ::shutdown(fd_, SHUT_WR);
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  char chunk[65536];
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !Wait(fd_, POLLIN, static_cast<int>(left.count()))) return;
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+  }
+}
+
 std::string LineClient::ReadLine(bool forever) {
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   while (true) {

@@ -29,6 +29,10 @@ class LineClient {
   // when `forever`. Throws ConnectError when the daemon closes or the time
   // is up.
   std::string ReadLine(bool forever = false);
+  // Says "no more requests" and waits (up to the timeout) until the daemon
+  // closes: it has then handled every line sent, an ack too, which has no
+  // answer to wait for. What still arrives is dropped. Never throws.
+  void Finish();
   // True when a whole line is already buffered (no read needed).
   bool HasLine() const { return buffer_.find('\n') != std::string::npos; }
 

@@ -44,6 +44,7 @@ void Table::Print(std::FILE* out) const {
       text += numeric[c] ? pad + cells[c] : cells[c] + (last ? "" : pad);
       if (!last) text += "  ";
     }
+    text.erase(text.find_last_not_of(' ') + 1);  // an empty last cell leaves no trailing blanks
     std::fprintf(out, "%s\n", text.c_str());
   };
   line(headers_);
