@@ -346,10 +346,6 @@ int Run(const Args& args) {
                  "it may route, change stock and stores, and reload the rules",
                  config.listen_host.c_str()));
   }
-  // Printed once every signal handler is in place: a client may stop us at once.
-  // Tests and scripts wait for this line to learn the port.
-  std::printf("hourglassd: listening on %s:%u\n", config.listen_host.c_str(), server.port());
-  std::fflush(stdout);
   const std::string listen = config.listen_host + ":" + std::to_string(server.port());
   const uint64_t rules_version = allocator.rules()->version;
   const int64_t ready_ms = MsSince(started_at);
@@ -372,6 +368,11 @@ int Run(const Args& args) {
            io::LogField::Int("io_threads", config.io_threads),
            io::LogField::Num("sample_requests", sample ? config.log.sample_requests : 0.0),
            io::LogField::Int("ready_ms", ready_ms)});
+  // Printed once every signal handler is in place: a client may stop us at once.
+  // Tests and scripts wait for this line to learn the port; the start line is
+  // in the log before it.
+  std::printf("hourglassd: listening on %s:%u\n", config.listen_host.c_str(), server.port());
+  std::fflush(stdout);
   // Only now is the daemon ready: data loaded, journal replayed, listener up.
   daemon::NotifyReady("serving on " + listen);
 
