@@ -17,7 +17,9 @@
 
 #include "bench/bench_data.h"
 #include "io/config.h"
+#include "io/log.h"
 #include "io/request_handler.h"
+#include "io/request_sampler.h"
 
 namespace {
 
@@ -116,12 +118,8 @@ void BM_RouteReserveRelease(benchmark::State& state) {
 }
 BENCHMARK(BM_RouteReserveRelease);
 
-// The whole request path without the socket: parse, validate, route, write.
-void BM_HandleRouteLine(benchmark::State& state) {
-  Data& demo = bench::Demo();
-  if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
-  io::Limits limits;
-  io::RequestHandler handler(*demo.allocator, limits, [] { return int64_t{0}; });
+// Demo orders as request lines through `handler`, round and round.
+void HandleLoop(benchmark::State& state, const Data& demo, io::LineHandler& handler) {
   // Lines need simdjson's padding after them: keep each in a padded string.
   std::vector<simdjson::padded_string> lines;
   for (const bench::Order& o : demo.orders) lines.emplace_back(o.line);
@@ -135,7 +133,31 @@ void BM_HandleRouteLine(benchmark::State& state) {
     if (++i == lines.size()) i = 0;
   }
 }
+
+// The whole request path without the socket: parse, validate, route, write.
+void BM_HandleRouteLine(benchmark::State& state) {
+  Data& demo = bench::Demo();
+  if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
+  io::Limits limits;
+  io::RequestHandler handler(*demo.allocator, limits, [] { return int64_t{0}; });
+  HandleLoop(state, demo, handler);
+}
 BENCHMARK(BM_HandleRouteLine);
+
+// The same behind the log's request sampler ([log] sample_requests = 1 / N):
+// an unsampled line costs one xorshift step; a sampled one is timed, parsed
+// again and logged (to /dev/null here).
+void BM_HandleRouteLineSampled(benchmark::State& state) {
+  Data& demo = bench::Demo();
+  if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
+  io::ConfigureLog({io::LogLevel::kInfo, true, "/dev/null"});
+  io::Limits limits;
+  io::SampledHandler handler(
+      std::make_unique<io::RequestHandler>(*demo.allocator, limits, [] { return int64_t{0}; }),
+      1.0 / static_cast<double>(state.range(0)), 42);
+  HandleLoop(state, demo, handler);
+}
+BENCHMARK(BM_HandleRouteLineSampled)->Arg(1000)->Arg(1)->ArgName("one_in");
 
 }  // namespace
 
