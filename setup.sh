@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 
 PACKAGES=(cmake g++ pkg-config libboost1.81-dev libjemalloc-dev libsimdjson-dev
           libbenchmark-dev libgtest-dev libtomlplusplus-dev libpq-dev postgresql
-          redis-server postgresql-15-postgis-3 python3 libcli11-dev libsystemd-dev)
+          redis-server postgresql-15-postgis-3 python3 libcli11-dev libsystemd-dev libssl-dev
+          openssl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -38,6 +38,7 @@
 #include <array>
 #include <bit>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -58,6 +59,8 @@
 #include "bench/peer_pg_session.h"
 #include "bench/peer_wire.h"
 #include "io/latency_histogram.h"
+#include "io/load_error.h"
+#include "io/tls_context.h"
 
 namespace hourglass::bench {
 namespace {
@@ -135,10 +138,13 @@ struct Options {
   double warmup_s = 1;
   double rate = 0;  // requests per second in all; 0: closed loop
   Target target = Target::kHourglass;
-  std::string redis_sha;  // --target redis: the route script's SHA1
-  std::string pg;         // --target pg: libpq connection string
-  double search_km = 8;   // peers: how far the route scripts look for stores
-  bool one_pass = false;  // connection i sends orders i, i + N, i + 2N, ... (N connections)
+  std::string redis_sha;          // --target redis: the route script's SHA1
+  std::string pg;                 // --target pg: libpq connection string
+  double search_km = 8;           // peers: how far the route scripts look for stores
+  bool one_pass = false;          // connection i sends orders i, i + N, i + 2N, ... (N connections)
+  double rate = 0;                // requests per second in all; 0: closed loop
+  std::string tls_ca;             // set: connect over TLS, verifying the daemon against this CA
+  std::string tls_cert, tls_key;  // a client certificate for mutual TLS
 };
 
 const char* TargetName(Target t) {
@@ -177,6 +183,8 @@ Load-tests hourglassd: pipelined route (and commit/release) requests over TCP co
   --pg CONNINFO        pg: libpq connection string (--host/--port unused), e.g.
                        "host=127.0.0.1 port=24432 user=postgres dbname=postgres sslmode=disable"
   --search-km KM       redis, pg: how far the route scripts look for stores (default 8)
+  --tls-ca FILE        speak TLS, verifying the daemon's certificate (for --host) against this
+                       PEM CA file; --tls-cert FILE --tls-key FILE add a client certificate
   --help               print this help
 Exit status: 0 clean, 1 transport errors or ok:false answers, 2 bad flags or orders file.
 )";
@@ -273,6 +281,12 @@ Options ParseArgs(int argc, char** argv) {
       opt.pg = value;
     } else if (name == "--search-km") {
       opt.search_km = ParseSeconds(name, value, 0.001, 1000);
+    } else if (name == "--tls-ca") {
+      opt.tls_ca = value;
+    } else if (name == "--tls-cert") {
+      opt.tls_cert = value;
+    } else if (name == "--tls-key") {
+      opt.tls_key = value;
     } else {
       UsageError("unknown flag '" + std::string(name) + "'");
     }
@@ -290,6 +304,9 @@ Options ParseArgs(int argc, char** argv) {
                " runs only --workload reserve (the peer scripts always reserve)");
   }
   if (opt.orders.empty()) UsageError("--orders is required");
+  if (!opt.tls_ca.empty() && opt.target != Target::kHourglass) {
+    UsageError("--tls-ca is for --target hourglass");
+  }
   if (opt.threads > opt.connections) {
     UsageError("--threads (" + std::to_string(opt.threads) + ") exceeds --connections (" +
                std::to_string(opt.connections) + ")");
@@ -557,9 +574,10 @@ struct Stats {
 struct RunPlan {
   const Options* opt = nullptr;
   const RequestSet* requests = nullptr;
-  Clock::time_point start;          // connections are up; warm-up begins
-  Clock::time_point measure_from;   // requests sent from here on are measured
-  Clock::time_point measure_until;  // and up to here (time_point::max() with --requests)
+  Clock::time_point start;            // connections are up; warm-up begins
+  Clock::time_point measure_from;     // requests sent from here on are measured
+  Clock::time_point measure_until;    // and up to here (time_point::max() with --requests)
+  asio::ssl::context* tls = nullptr;  // set with --tls-ca
 };
 
 // A growable FIFO ring; no allocation once it has reached its working size.
@@ -655,6 +673,11 @@ class Connection {
     error_code ec;
     socket_.connect(endpoint, ec);
     if (!ec) socket_.set_option(tcp::no_delay(true), ec);
+    if (!ec && plan_.tls != nullptr) {
+      tls_.emplace(socket_, *plan_.tls);
+      tls_->set_verify_callback(asio::ssl::host_name_verification(opt_.host));
+      tls_->handshake(asio::ssl::stream_base::client, ec);
+    }
     return ec;
   }
 
@@ -770,8 +793,12 @@ class Connection {
     // The stall clock runs from the oldest unanswered request or the last answer.
     if (first == 0) last_progress_ = Clock::now();
     writing_ = true;
-    asio::async_write(socket_, asio::buffer(out_),
-                      [this](const error_code& ec, size_t) { OnWrite(ec); });
+    const auto done = [this](const error_code& ec, size_t) { OnWrite(ec); };
+    if (tls_) {
+      asio::async_write(*tls_, asio::buffer(out_), done);
+    } else {
+      asio::async_write(socket_, asio::buffer(out_), done);
+    }
   }
 
   // Open loop: the intended send time of the next request; closed loop: now.
@@ -790,8 +817,13 @@ class Connection {
   }
 
   void Read() {
-    socket_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
-                            [this](const error_code& ec, size_t n) { OnRead(ec, n); });
+    const auto room = asio::buffer(in_.data() + in_len_, in_.size() - in_len_);
+    const auto done = [this](const error_code& ec, size_t n) { OnRead(ec, n); };
+    if (tls_) {
+      tls_->async_read_some(room, done);
+    } else {
+      socket_.async_read_some(room, done);
+    }
   }
 
   void OnRead(const error_code& ec, size_t n) {
@@ -971,6 +1003,7 @@ class Connection {
   }
 
   tcp::socket socket_;
+  std::optional<asio::ssl::stream<tcp::socket&>> tls_;  // over socket_, with --tls-ca
   const RunPlan& plan_;
   const Options& opt_;
   const uint64_t index_;
@@ -1281,6 +1314,16 @@ int Main(int argc, char** argv) {
 
   RunPlan plan;
   plan.opt = &opt;
+  std::shared_ptr<asio::ssl::context> tls;
+  if (!opt.tls_ca.empty()) {
+    try {
+      tls = io::MakeClientTlsContext(opt.tls_ca, opt.tls_cert, opt.tls_key);
+    } catch (const io::LoadError& e) {
+      std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
+      return 1;
+    }
+    plan.tls = tls.get();
+  }
   plan.requests = &requests;
   std::vector<std::unique_ptr<Worker>> workers;
   for (uint64_t t = 0; t < opt.threads; ++t) workers.push_back(std::make_unique<Worker>());

@@ -30,6 +30,7 @@
 #include "io/server.h"
 #include "io/snapshot.h"
 #include "io/subscription.h"
+#include "io/tls_context.h"
 
 namespace {
 
@@ -176,6 +177,14 @@ int Run(const Args& args) {
   io::ConfigureLog({io::ParseLogLevel(config.log.level).value_or(io::LogLevel::kInfo),
                     config.log.format == "json", config.log.file});
   RaiseFileLimit(config.limits.max_connections);
+  // Checked before the data is loaded: a bad certificate should not cost a long start.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (config.tls.enabled()) {
+    tls = io::MakeServerTlsContext({config.tls.cert, config.tls.key, config.tls.client_ca},
+                                   args.config + ": [tls]");
+    Log("tls", "TLS on the order listener (certificate %s%s)", config.tls.cert.c_str(),
+        config.tls.client_ca.empty() ? "" : "; clients must present a certificate");
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -273,6 +282,7 @@ int Run(const Args& args) {
   options.max_connections = static_cast<size_t>(config.limits.max_connections);
   options.idle_timeout_s = static_cast<int>(config.limits.idle_timeout_s);
   options.acked_seq = [&journal] { return journal.AckedSeq(); };
+  options.tls = tls;
   io::RulesReloader reloader(args.config, allocator, config);  // it logs each reload
   io::RouteHistory history(static_cast<size_t>(config.io_threads),
                            static_cast<size_t>(config.limits.what_if_orders));

@@ -80,9 +80,9 @@ std::vector<NumberKey> NumberKeys() {
 
 // String keys: [server] listen and the [data] paths.
 constexpr std::string_view kStringKeys[][2] = {
-    {"server", "listen"}, {"data", "stores"},  {"data", "stock"},
-    {"data", "dir"},      {"journal", "sync"}, {"log", "level"},
-    {"log", "format"},    {"log", "file"},     {"rules", "utc_offset"}};
+    {"server", "listen"},    {"data", "stores"}, {"data", "stock"}, {"data", "dir"},
+    {"journal", "sync"},     {"log", "level"},   {"log", "format"}, {"log", "file"},
+    {"rules", "utc_offset"}, {"tls", "cert"},    {"tls", "key"},    {"tls", "client_ca"}};
 // Boolean keys.
 constexpr std::string_view kBoolKeys[][2] = {{"rules", "dealer_scope"}};
 // Sub-tables of [rules], read by ReadRuleTable.
@@ -328,10 +328,11 @@ Config LoadConfig(const std::filesystem::path& path) {
       continue;
     }
     const toml::table* t = table_node.as_table();
-    if (t == nullptr || (table != "server" && table != "data" && table != "rules" &&
-                         table != "limits" && table != "journal" && table != "log")) {
+    if (t == nullptr ||
+        (table != "server" && table != "data" && table != "rules" && table != "limits" &&
+         table != "journal" && table != "log" && table != "tls")) {
       throw LoadError(Where(path, table_node.source()) + ": unknown table [" + std::string(table) +
-                      "] (known: [server], [data], [rules], [limits], [journal], [log], "
+                      "] (known: [server], [data], [rules], [limits], [journal], [log], [tls], "
                       "[security], [[warehouses]])");
     }
     for (auto& [key_obj, node] : *t) {
@@ -359,6 +360,9 @@ Config LoadConfig(const std::filesystem::path& path) {
         if (key == "stores") stores = value;
         if (key == "stock") stock = value;
         if (key == "dir") dir = value;
+        if (key == "cert") config.tls.cert = base / value;
+        if (key == "key") config.tls.key = base / value;
+        if (key == "client_ca") config.tls.client_ca = base / value;
         if (key == "utc_offset") {
           const auto offset = alloc::ParseUtcOffset(value);
           if (!offset) Fail(path, node, table, key, "must be an offset like \"+08:00\"");
@@ -408,6 +412,16 @@ Config LoadConfig(const std::filesystem::path& path) {
              "unknown key (known in [" + std::string(table) + "]: " + KnownKeys(table, numbers) +
                  ")");
       }
+    }
+  }
+  if (const toml::node* tls = root.get("tls")) {
+    // Half a TLS setup would fall back to plain TCP, or refuse every client.
+    if (config.tls.cert.empty() != config.tls.key.empty()) {
+      Fail(path, *tls, "tls", config.tls.cert.empty() ? "cert" : "key",
+           "is required with " + std::string(config.tls.cert.empty() ? "key" : "cert"));
+    }
+    if (!config.tls.client_ca.empty() && config.tls.cert.empty()) {
+      Fail(path, *tls, "tls", "cert", "and key are required with client_ca");
     }
   }
   // The routing rules carry the [rules] scalars too (one value, one source).

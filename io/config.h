@@ -82,6 +82,17 @@ struct LogConfig {
   double sample_requests = 0;
 };
 
+// [tls]: with cert and key the order listener speaks only TLS (1.2 or newer);
+// with client_ca too, clients must present a certificate that CA signed.
+// PEM files; paths relative to the config file. Empty: plain TCP.
+struct TlsConfig {
+  std::filesystem::path cert;
+  std::filesystem::path key;
+  std::filesystem::path client_ca;
+  bool enabled() const { return !cert.empty(); }
+  bool operator==(const TlsConfig&) const = default;
+};
+
 struct Config {
   std::filesystem::path file;
   std::string listen_host = "127.0.0.1";
@@ -94,6 +105,7 @@ struct Config {
   Limits limits;
   JournalConfig journal;
   LogConfig log;
+  TlsConfig tls;
   std::vector<WarehouseConfig> warehouses;
   std::vector<SecurityToken> tokens;
 };

@@ -55,6 +55,7 @@ std::vector<std::string> RestartNeeded(const Config& running, const Config& next
   check(running.log.format == next.log.format, "log.format");
   check(running.log.file == next.log.file, "log.file");
   check(running.log.sample_requests == next.log.sample_requests, "log.sample_requests");
+  check(running.tls == next.tls, "tls");
   return keys;
 }
 

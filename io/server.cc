@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <type_traits>
 #include <unordered_set>
 
 #include "io/latency_histogram.h"
@@ -16,6 +18,7 @@ namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+using TlsSocket = asio::ssl::stream<tcp::socket>;
 using boost::system::error_code;
 
 // simdjson reads up to this many bytes past the end of a line; the read
@@ -26,7 +29,7 @@ constexpr size_t kInitialReadBytes = 4096;
 // reading that client's requests until it catches up.
 constexpr size_t kMaxPendingOutputBytes = 4 << 20;
 
-class Connection;
+class ConnectionBase;
 
 // Lines a stream sends per fill: keeps one subscriber from hogging its thread.
 constexpr size_t kStreamChunkBytes = 256 * 1024;
@@ -39,8 +42,8 @@ struct Worker {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::unique_ptr<LineHandler> handler;
   const std::function<uint64_t()>* acked_seq = nullptr;
-  std::unordered_set<Connection*> connections;  // this worker's thread only
-  std::unordered_set<Connection*> waiting;      // blocked on the journal; this thread only
+  std::unordered_set<ConnectionBase*> connections;  // this worker's thread only
+  std::unordered_set<ConnectionBase*> waiting;      // blocked on the journal; this thread only
   // How long answers were held back for the journal, in nanoseconds: from the
   // request's handling to the answer being handed to the socket (so it also
   // counts waiting behind an answer already being written). This thread only.
@@ -54,15 +57,32 @@ bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t") == std::string_view::npos;
 }
 
-class Connection : public std::enable_shared_from_this<Connection> {
+// What the worker's scans and the journal's wake-ups call, whatever the
+// connection's transport.
+class ConnectionBase {
  public:
-  Connection(tcp::socket socket, Worker& worker, size_t max_line_bytes)
+  virtual ~ConnectionBase() = default;
+  virtual void CloseIfIdle(std::chrono::steady_clock::time_point cutoff) = 0;
+  virtual void Drain() = 0;
+  virtual void Close() = 0;
+  virtual void OnDurable() = 0;
+};
+
+// One client connection over `Socket`: tcp::socket (plain) or TlsSocket. A
+// template rather than a virtual stream, so the plain path compiles to the
+// same code it always did.
+template <typename Socket>
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Socket>> {
+  static constexpr bool kTls = std::is_same_v<Socket, TlsSocket>;
+
+ public:
+  Connection(Socket socket, Worker& worker, size_t max_line_bytes)
       : socket_(std::move(socket)), worker_(worker), max_line_bytes_(max_line_bytes) {
     in_.resize(std::min(kInitialReadBytes, max_line_bytes_ + 1) + kPadding);
     worker_.open_connections->fetch_add(1, std::memory_order_relaxed);
   }
 
-  ~Connection() {
+  ~Connection() override {
     worker_.open_connections->fetch_sub(1, std::memory_order_relaxed);
     worker_.connections.erase(this);
     worker_.waiting.erase(this);
@@ -75,13 +95,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     session_ = worker_.handler->NewSession();
     worker_.connections.insert(this);
     error_code ec;
-    socket_.set_option(tcp::no_delay(true), ec);
+    socket_.lowest_layer().set_option(tcp::no_delay(true), ec);
     if (worker_.stopping) {
       Close();
       return;
     }
     last_progress_ = std::chrono::steady_clock::now();
-    Read();
+    Handshake([this] { Read(); });
   }
 
   // Over the connection limit: say so, then close.
@@ -89,36 +109,36 @@ class Connection : public std::enable_shared_from_this<Connection> {
     worker_.connections.insert(this);
     worker_.handler->TooManyConnections(limit, out_);
     close_after_write_ = true;
-    Flush();
+    Handshake([this] { Flush(); });
   }
 
   // Closes the connection when nothing moved since `cutoff`: no request
   // read and no answer taken — a silent client, or one that stopped reading
   // its answers (its buffer is capped; this frees the slot too). A stream
   // that is caught up is only waiting for events, and stays.
-  void CloseIfIdle(std::chrono::steady_clock::time_point cutoff) {
+  void CloseIfIdle(std::chrono::steady_clock::time_point cutoff) override {
     if (closed_ || last_progress_ >= cutoff) return;
     if (stream_ && !writing_) return;
     Close();
   }
 
   // Stop taking requests; answer what was read, then close.
-  void Drain() {
+  void Drain() override {
     draining_ = true;
     error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_receive, ec);
+    socket_.lowest_layer().shutdown(tcp::socket::shutdown_receive, ec);
     if (!reading_) Flush();  // closes once every answer (some may wait on the journal) is out
   }
 
-  void Close() {
+  void Close() override {
     if (closed_) return;
     closed_ = true;
     error_code ec;
-    socket_.close(ec);
+    socket_.lowest_layer().close(ec);
   }
 
   // The journal moved on: send what may go now.
-  void OnDurable() {
+  void OnDurable() override {
     Flush();
     if (read_paused_ && out_.size() <= kMaxPendingOutputBytes) {
       read_paused_ = false;
@@ -128,6 +148,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   size_t usable() const { return in_.size() - kPadding; }
+
+  // TLS: the handshake comes first; a client that is not speaking TLS (plain
+  // TCP against a TLS listener) fails it and is closed, costing no one else.
+  // Plain: nothing to do.
+  template <typename Then>
+  void Handshake(Then then) {
+    if constexpr (kTls) {
+      socket_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this(), then](const error_code& ec) {
+                                if (ec) return self->Close();
+                                self->last_progress_ = std::chrono::steady_clock::now();
+                                then();
+                              });
+    } else {
+      then();
+    }
+  }
 
   void Read() {
     if (closed_ || draining_ || close_after_write_) return;
@@ -142,7 +179,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     reading_ = true;
     socket_.async_read_some(
         asio::buffer(in_.data() + in_len_, usable() - in_len_),
-        [self = shared_from_this()](const error_code& ec, size_t n) { self->OnRead(ec, n); });
+        [self = this->shared_from_this()](const error_code& ec, size_t n) { self->OnRead(ec, n); });
   }
 
   void OnRead(const error_code& ec, size_t n) {
@@ -224,7 +261,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     writing_ = true;
     asio::async_write(
         socket_, asio::buffer(writing_buf_),
-        [self = shared_from_this()](const error_code& ec, size_t) { self->OnWrite(ec); });
+        [self = this->shared_from_this()](const error_code& ec, size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(const error_code& ec) {
@@ -239,7 +276,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
-  tcp::socket socket_;
+  Socket socket_;
   Worker& worker_;
   const size_t max_line_bytes_;
   std::vector<char> in_;
@@ -279,13 +316,22 @@ static void ScanIdle(Worker& w) {
   w.idle_timer->async_wait([&w](const error_code& ec) {
     if (ec || w.stopping) return;
     const auto cutoff = std::chrono::steady_clock::now() - std::chrono::seconds(w.idle_timeout_s);
-    const std::vector<Connection*> all(w.connections.begin(), w.connections.end());
-    for (Connection* c : all) c->CloseIfIdle(cutoff);
+    const std::vector<ConnectionBase*> all(w.connections.begin(), w.connections.end());
+    for (ConnectionBase* c : all) c->CloseIfIdle(cutoff);
     ScanIdle(w);
   });
 }
 
 struct Server::Impl {
+  template <typename C>
+  void Open(const std::shared_ptr<C>& c, bool refuse) {
+    if (refuse) {
+      c->Refuse(options.max_connections);
+    } else {
+      c->Start();
+    }
+  }
+
   ServerOptions options;
   std::atomic<size_t> open_connections{0};
   std::vector<std::unique_ptr<Worker>> workers;
@@ -310,13 +356,15 @@ struct Server::Impl {
       // Counted here, on the accepting thread, so a burst cannot overshoot.
       const bool refuse =
           open_connections.load(std::memory_order_relaxed) >= options.max_connections;
-      asio::post(target.ctx, [&target, max = options.max_line_bytes, refuse,
-                              limit = options.max_connections, s = std::move(socket)]() mutable {
-        auto c = std::make_shared<Connection>(std::move(s), target, max);
-        if (refuse) {
-          c->Refuse(limit);
+      asio::post(target.ctx, [this, &target, refuse, s = std::move(socket)]() mutable {
+        if (options.tls) {
+          Open(std::make_shared<Connection<TlsSocket>>(TlsSocket(std::move(s), *options.tls),
+                                                       target, options.max_line_bytes),
+               refuse);
         } else {
-          c->Start();
+          Open(std::make_shared<Connection<tcp::socket>>(std::move(s), target,
+                                                         options.max_line_bytes),
+               refuse);
         }
       });
       Accept();
@@ -360,9 +408,9 @@ void Server::NotifyDurable() {
   for (auto& w : impl_->workers) {
     asio::post(w->ctx, [&w = *w] {
       if (w.waiting.empty()) return;
-      const std::vector<Connection*> ready(w.waiting.begin(), w.waiting.end());
+      const std::vector<ConnectionBase*> ready(w.waiting.begin(), w.waiting.end());
       w.waiting.clear();
-      for (Connection* c : ready) c->OnDurable();
+      for (ConnectionBase* c : ready) c->OnDurable();
     });
   }
 }
@@ -397,11 +445,11 @@ void Server::Stop(int grace_ms) {
       w.grace_timer.emplace(w.ctx, std::chrono::milliseconds(grace_ms));
       w.grace_timer->async_wait([&w](const error_code& ec) {
         if (ec) return;
-        const std::vector<Connection*> left(w.connections.begin(), w.connections.end());
-        for (Connection* c : left) c->Close();
+        const std::vector<ConnectionBase*> left(w.connections.begin(), w.connections.end());
+        for (ConnectionBase* c : left) c->Close();
       });
-      const std::vector<Connection*> open(w.connections.begin(), w.connections.end());
-      for (Connection* c : open) c->Drain();
+      const std::vector<ConnectionBase*> open(w.connections.begin(), w.connections.end());
+      for (ConnectionBase* c : open) c->Drain();
     });
     w->guard.reset();
   }

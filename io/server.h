@@ -17,6 +17,9 @@
 // until NotifyDurable() says the journal got that far. The I/O thread never
 // blocks on the disk; it goes on reading and handling requests.
 //
+// TLS: with ServerOptions::tls every connection starts with a TLS handshake;
+// the rest is the same code over an SSL stream.
+//
 // Stop(): stop accepting, answer every request already read, flush, close.
 #ifndef HOURGLASS_IO_SERVER_H_
 #define HOURGLASS_IO_SERVER_H_
@@ -30,6 +33,10 @@
 
 #include "io/latency_histogram.h"
 #include "io/line_handler.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace hourglass::io {
 
@@ -46,6 +53,9 @@ struct ServerOptions {
   // The journal position answers may be sent up to (see HandleResult).
   // Unset: no answer waits.
   std::function<uint64_t()> acked_seq;
+  // Set: the listener speaks only TLS with this context (see io/tls_context.h);
+  // a client that does not is closed after its failed handshake.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class Server {

@@ -1,0 +1,180 @@
+// TLS on the order listener, end to end through the real daemon with
+// certificates made by the test (openssl CLI): route + reserve answered over
+// TLS, a plain-TCP client refused without harming the TLS ones, mutual TLS,
+// and clear start-up errors for a missing, unreadable or mismatched cert/key.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "io/tls_context.h"
+#include "tests/daemon_harness.h"
+
+namespace hourglass::testing {
+namespace {
+
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+namespace fs = std::filesystem;
+
+constexpr const char* kRoute =
+    R"({"op":"route","order":"T-1","lat":31.2304,"lon":121.4737,"reserve":true,)"
+    R"("items":[{"sku":"A","qty":2}]})";
+
+// Runs a shell command in `dir`; true on exit 0.
+bool Sh(const fs::path& dir, const std::string& command) {
+  const std::string line = "cd '" + dir.string() + "' && (" + command + ") >/dev/null 2>&1";
+  return std::system(line.c_str()) == 0;
+}
+
+// A CA, a server certificate for 127.0.0.1 and a client certificate, both
+// signed by the CA, and a key that belongs to neither.
+bool MakeCertificates(const fs::path& dir) {
+  const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  return Sh(dir, "openssl req -x509 " + key +
+                     " -keyout ca.key -out ca.pem -days 2 -subj /CN=hourglass-test-ca") &&
+         Sh(dir,
+            "openssl req " + key + " -keyout server.key -out server.csr -subj /CN=127.0.0.1") &&
+         Sh(dir,
+            "printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && openssl x509 -req -in "
+            "server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext "
+            "-out server.pem") &&
+         Sh(dir, "openssl req " + key + " -keyout client.key -out client.csr -subj /CN=client") &&
+         Sh(dir,
+            "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+            "-days 2 -out client.pem") &&
+         Sh(dir,
+            "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "
+            "other.key");
+}
+
+// A TLS client of the line protocol that checks the server's certificate.
+class TlsClient {
+ public:
+  TlsClient(uint16_t port, ssl::context& ctx) : stream_(io_, ctx) {
+    stream_.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
+    stream_.lowest_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+    stream_.handshake(ssl::stream_base::client);
+  }
+  Answer Call(const std::string& line) {
+    asio::write(stream_, asio::buffer(line + "\n"));
+    const size_t n = asio::read_until(stream_, asio::dynamic_buffer(buffer_), '\n');
+    const std::string answer = buffer_.substr(0, n - 1);
+    buffer_.erase(0, n);
+    return Client::Parse(answer);
+  }
+
+ private:
+  asio::io_context io_;
+  ssl::stream<tcp::socket> stream_;
+  std::string buffer_;
+};
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!MakeCertificates(dir_.path())) GTEST_SKIP() << "the openssl command is not available";
+    dir_.Write("stores.csv", "store_id,lat,lon\nS-1,31.2304,121.4737\n");
+    dir_.Write("stock.csv", "store_id,sku,on_hand\nS-1,A,10\n");
+  }
+  fs::path Config(const std::string& tls) {
+    return dir_.Write("h.toml",
+                      "[data]\nstores = \"stores.csv\"\nstock = \"stock.csv\"\ndir = \"var\"\n"
+                      "[tls]\n" +
+                          tls);
+  }
+  std::string StartupError(const std::string& tls) {
+    std::string err;
+    EXPECT_EQ(Daemon::RunToExit(Config(tls), err), 2) << err;
+    return err;
+  }
+  TempDir dir_;
+};
+
+TEST_F(TlsTest, RouteAndReserveOverTlsAndPlainClientsAreTurnedAway) {
+  Daemon d(Config("cert = \"server.pem\"\nkey = \"server.key\"\n"));
+  auto ctx = io::MakeClientTlsContext(dir_.path() / "ca.pem");
+  TlsClient tls(d.port(), *ctx);
+  EXPECT_TRUE(tls.Call(R"({"op":"ping"})").ok());
+  const Answer held = tls.Call(kRoute);
+  EXPECT_TRUE(held.Flag("reserved")) << held.line;
+  EXPECT_EQ(held.Str("state"), "held");
+
+  // A client speaking plain TCP gets no answer and is closed...
+  Client plain(d.port());
+  plain.Send(kRoute);
+  EXPECT_TRUE(plain.ClosedByServer());
+  // ...and the TLS client beside it is served as before; nothing was reserved twice.
+  EXPECT_EQ(tls.Call(R"({"op":"commit","order":"T-1"})").Str("state"), "committed");
+  EXPECT_EQ(tls.Call(R"({"op":"stock","store":"S-1","sku":"A"})").Int("on_hand"), 8);
+  TlsClient second(d.port(), *ctx);
+  EXPECT_TRUE(second.Call(kRoute).Flag("already"));
+
+  // A client that does not trust the daemon's CA refuses the handshake itself.
+  auto stranger = io::MakeClientTlsContext(dir_.path() / "client.pem");
+  EXPECT_THROW(TlsClient(d.port(), *stranger), boost::system::system_error);
+  EXPECT_TRUE(tls.Call(R"({"op":"ping"})").ok());
+
+  // hourglass-bench speaks TLS too (exit 0: no transport error, no ok:false).
+  const fs::path orders =
+      dir_.Write("orders.ndjson",
+                 R"({"op":"route","lat":31.2304,"lon":121.4737,"items":[{"sku":"A","qty":1}]})"
+                 "\n");
+  const std::string bench = std::string(HOURGLASS_BENCH_PATH) + " --port " +
+                            std::to_string(d.port()) + " --orders " + orders.string() +
+                            " --connections 2 --depth 4 --requests 400 --warmup-s 0 --tls-ca " +
+                            (dir_.path() / "ca.pem").string() + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(bench.c_str()), 0) << bench;
+  EXPECT_EQ(d.Stop(SIGTERM), 0) << d.Stderr();
+  EXPECT_NE(d.Stderr().find("TLS on the order listener"), std::string::npos) << d.Stderr();
+}
+
+TEST_F(TlsTest, MutualTlsRequiresAClientCertificateFromTheCa) {
+  Daemon d(Config("cert = \"server.pem\"\nkey = \"server.key\"\nclient_ca = \"ca.pem\"\n"));
+  auto with_cert = io::MakeClientTlsContext(dir_.path() / "ca.pem", dir_.path() / "client.pem",
+                                            dir_.path() / "client.key");
+  TlsClient ok(d.port(), *with_cert);
+  EXPECT_TRUE(ok.Call(kRoute).Flag("reserved"));
+
+  // Without a certificate the daemon ends the handshake (TLS 1.3 reports it
+  // on the first read rather than in the handshake).
+  auto without = io::MakeClientTlsContext(dir_.path() / "ca.pem");
+  EXPECT_ANY_THROW({
+    TlsClient anonymous(d.port(), *without);
+    anonymous.Call(R"({"op":"ping"})");
+  });
+  EXPECT_EQ(ok.Call(R"({"op":"stock","store":"S-1","sku":"A"})").Int("reserved"), 2);
+  EXPECT_EQ(d.Stop(SIGTERM), 0);
+}
+
+TEST_F(TlsTest, BadCertificateOrKeyStopsStartUpNamingTheFile) {
+  EXPECT_NE(StartupError("cert = \"missing.pem\"\nkey = \"server.key\"\n")
+                .find("[tls] cert: " + (dir_.path() / "missing.pem").string() + " does not exist"),
+            std::string::npos);
+  EXPECT_NE(StartupError("cert = \"server.pem\"\nkey = \"other.key\"\n")
+                .find("does not belong to the certificate"),
+            std::string::npos);
+  dir_.Write("junk.pem", "not a certificate\n");
+  EXPECT_NE(StartupError("cert = \"junk.pem\"\nkey = \"server.key\"\n")
+                .find("junk.pem is not a PEM certificate"),
+            std::string::npos);
+  EXPECT_NE(StartupError("key = \"server.key\"\n").find("[tls] cert: is required with key"),
+            std::string::npos);
+  EXPECT_NE(StartupError("cert = \"server.pem\"\nkey = \"server.key\"\nclient_ca = \"junk.pem\"\n")
+                .find("client_ca"),
+            std::string::npos);
+  if (::geteuid() != 0) {  // root reads any file: an unreadable one cannot be made
+    ::chmod((dir_.path() / "server.key").c_str(), 0);
+    EXPECT_NE(StartupError("cert = \"server.pem\"\nkey = \"server.key\"\n").find("cannot be read"),
+              std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace hourglass::testing
