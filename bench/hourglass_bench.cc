@@ -142,7 +142,6 @@ struct Options {
   std::string pg;                 // --target pg: libpq connection string
   double search_km = 8;           // peers: how far the route scripts look for stores
   bool one_pass = false;          // connection i sends orders i, i + N, i + 2N, ... (N connections)
-  double rate = 0;                // requests per second in all; 0: closed loop
   std::string tls_ca;             // set: connect over TLS, verifying the daemon against this CA
   std::string tls_cert, tls_key;  // a client certificate for mutual TLS
 };
