@@ -6,8 +6,12 @@
 // first), apply them in one transaction, ack. Any failure drops the affected
 // side and reconnects with exponential backoff; a PostgreSQL failure also
 // drops the subscription, so the stream restarts from the committed cursor.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -26,7 +30,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "io/load_error.h"
 #include "io/pg_sink.h"
+#include "io/tls_context.h"
 
 namespace {
 
@@ -37,12 +43,15 @@ using std::chrono::milliseconds;
 constexpr const char* kUsage =
     "usage: hourglass-sink-pg [--daemon HOST:PORT] [--pg CONNINFO] [--name NAME]\n"
     "                         [--batch N] [--batch-ms MS] [--once-idle-ms MS]\n"
+    "                         [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]\n"
     "  --daemon HOST:PORT  hourglassd to subscribe to (default 127.0.0.1:7878)\n"
     "  --pg CONNINFO       libpq connection string (default: libpq's PG* environment)\n"
     "  --name NAME         subscription name, also the cursor's key (default pg)\n"
     "  --batch N           most events per transaction, 1..100000 (default 1000)\n"
     "  --batch-ms MS       longest wait to fill a batch, 0..60000 (default 20)\n"
-    "  --once-idle-ms MS   exit 0 once subscribed with no new event for MS ms\n";
+    "  --once-idle-ms MS   exit 0 once subscribed with no new event for MS ms\n"
+    "  --tls-ca FILE       the daemon speaks TLS ([tls]): verify it against this PEM CA\n"
+    "  --tls-cert FILE, --tls-key FILE  a client certificate, for [tls] client_ca\n";
 
 // Limits, each with its reason.
 constexpr int64_t kMaxBatch = 100'000;          // rows per statement stay modest
@@ -63,6 +72,8 @@ struct Args {
   int64_t batch = 1000;
   int64_t batch_ms = 20;
   int64_t once_idle_ms = -1;  // off
+  std::string tls_ca, tls_cert, tls_key;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // built from tls_* once the flags are read
 };
 
 void Log(const char* format, ...) __attribute__((format(printf, 1, 2)));
@@ -141,11 +152,31 @@ bool ParseArgs(int argc, char** argv, Args& args) {
       ok = ParseInt(a, v, 0, kMaxBatchMs, args.batch_ms);
     } else if (a == "--once-idle-ms") {
       ok = ParseInt(a, v, 1, int64_t{1} << 40, args.once_idle_ms);
+    } else if (a == "--tls-ca") {
+      args.tls_ca = v;
+    } else if (a == "--tls-cert") {
+      args.tls_cert = v;
+    } else if (a == "--tls-key") {
+      args.tls_key = v;
     } else {
       std::fprintf(stderr, "hourglass-sink-pg: unknown argument \"%s\"\n%s", a.c_str(), kUsage);
       return false;
     }
     if (!ok) return false;
+  }
+  if (args.tls_cert.empty() != args.tls_key.empty() ||
+      (!args.tls_cert.empty() && args.tls_ca.empty())) {
+    std::fprintf(stderr,
+                 "hourglass-sink-pg: --tls-cert and --tls-key go together, with --tls-ca\n");
+    return false;
+  }
+  if (!args.tls_ca.empty()) {
+    try {
+      args.tls = io::MakeClientTlsContext(args.tls_ca, args.tls_cert, args.tls_key);
+    } catch (const io::LoadError& e) {
+      std::fprintf(stderr, "hourglass-sink-pg: %s\n", e.what());
+      return false;
+    }
   }
   return true;
 }
@@ -218,6 +249,8 @@ class Subscription {
   Subscription& operator=(const Subscription&) = delete;
 
   void Close() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    ssl_ = nullptr;
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     buffer_.clear();
@@ -229,6 +262,12 @@ class Subscription {
   io::Status Open(const Args& args, int64_t from, int64_t& last_seq) {
     Close();
     if (io::Status s = Connect(args.daemon_host, args.daemon_port); !s.ok()) return s;
+    if (args.tls) {
+      if (io::Status s = Handshake(*args.tls, args.daemon_host); !s.ok()) {
+        Close();
+        return s;
+      }
+    }
     const std::string line = "{\"op\":\"subscribe\",\"name\":\"" + args.name +
                              "\",\"from\":" + std::to_string(from) + "}\n";
     if (io::Status s = Write(line); !s.ok()) return s;
@@ -290,10 +329,13 @@ class Subscription {
         start_ = 0;
       }
       if (Clock::now() >= deadline || g_stop.load()) return Read::kTimeout;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, MsLeft(deadline)) <= 0) continue;
+      // TLS may hold decrypted bytes the socket no longer shows.
+      if (ssl_ == nullptr || SSL_pending(ssl_) == 0) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, MsLeft(deadline)) <= 0) continue;
+      }
       char chunk[65536];
-      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      const ssize_t n = Receive(chunk, sizeof chunk);
       if (n > 0) {
         buffer_.append(chunk, static_cast<size_t>(n));
       } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -348,7 +390,7 @@ class Subscription {
     const auto deadline = Clock::now() + kIoTimeout;
     size_t done = 0;
     while (done < data.size()) {
-      const ssize_t n = ::send(fd_, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+      const ssize_t n = Send(data.data() + done, data.size() - done);
       if (n > 0) {
         done += static_cast<size_t>(n);
         continue;
@@ -366,7 +408,65 @@ class Subscription {
     return io::Status::Ok();
   }
 
+  // TLS over the connected non-blocking socket: verifies the daemon's
+  // certificate for `host` (an IP address or a DNS name).
+  io::Status Handshake(boost::asio::ssl::context& ctx, const std::string& host) {
+    ssl_ = SSL_new(ctx.native_handle());
+    if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) return TlsError("cannot start TLS");
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
+    in6_addr ip{};
+    const bool literal = ::inet_pton(AF_INET, host.c_str(), &ip) == 1 ||
+                         ::inet_pton(AF_INET6, host.c_str(), &ip) == 1;
+    if (literal) {
+      X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+    } else {
+      X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
+      SSL_set_tlsext_host_name(ssl_, host.c_str());
+    }
+    const auto deadline = Clock::now() + kIoTimeout;
+    while (true) {
+      const int r = SSL_connect(ssl_);
+      if (r == 1) return io::Status::Ok();
+      const int e = SSL_get_error(ssl_, r);
+      if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || Clock::now() >= deadline) {
+        return TlsError("TLS handshake with the daemon failed");
+      }
+      pollfd p{fd_, static_cast<short>(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+      ::poll(&p, 1, MsLeft(deadline));
+    }
+  }
+
+  io::Status TlsError(const std::string& what) {
+    const unsigned long code = ERR_get_error();
+    ERR_clear_error();
+    std::string why = code != 0 ? ERR_reason_error_string(code) : "the connection closed";
+    if (ssl_ != nullptr && SSL_get_verify_result(ssl_) != X509_V_OK) {
+      why = X509_verify_cert_error_string(SSL_get_verify_result(ssl_));
+    }
+    return io::Status::Error(what + ": " + why);
+  }
+
+  // recv / send, through TLS when it is on; errno EAGAIN when TLS must wait.
+  ssize_t Receive(char* data, size_t size) {
+    if (ssl_ == nullptr) return ::recv(fd_, data, size, 0);
+    const int n = SSL_read(ssl_, data, static_cast<int>(size));
+    return n > 0 ? n : TlsFailure(n);
+  }
+  ssize_t Send(const char* data, size_t size) {
+    if (ssl_ == nullptr) return ::send(fd_, data, size, MSG_NOSIGNAL);
+    const int n = SSL_write(ssl_, data, static_cast<int>(size));
+    return n > 0 ? n : TlsFailure(n);
+  }
+  ssize_t TlsFailure(int result) {
+    const int e = SSL_get_error(ssl_, result);
+    ERR_clear_error();
+    if (e == SSL_ERROR_ZERO_RETURN) return 0;
+    errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? EAGAIN : ECONNRESET;
+    return -1;
+  }
+
   int fd_ = -1;
+  SSL* ssl_ = nullptr;  // set while the connection speaks TLS
   std::string buffer_;
   size_t start_ = 0;
   simdjson::dom::parser parser_;

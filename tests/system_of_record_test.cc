@@ -12,9 +12,12 @@
 #include <chrono>
 #include <map>
 #include <thread>
+#include <vector>
 
+#include "io/tls_context.h"
 #include "tests/daemon_harness.h"
 #include "tests/pg_harness.h"
+#include "tests/tls_harness.h"
 
 namespace hourglass::testing {
 namespace {
@@ -29,14 +32,27 @@ constexpr const char* kConfig =
 
 class Sink {
  public:
-  Sink(uint16_t daemon_port, const std::string& conninfo, const std::filesystem::path& log) {
-    const std::string daemon = "127.0.0.1:" + std::to_string(daemon_port);
+  // `extra`: more flags (--tls-ca FILE).
+  Sink(uint16_t daemon_port, const std::string& conninfo, const std::filesystem::path& log,
+       const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"hourglass-sink-pg",
+                                     "--daemon",
+                                     "127.0.0.1:" + std::to_string(daemon_port),
+                                     "--pg",
+                                     conninfo,
+                                     "--name",
+                                     "pg",
+                                     "--batch",
+                                     "200"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       ::dup2(err, 2);
-      ::execl(HOURGLASS_SINK_PG_PATH, "hourglass-sink-pg", "--daemon", daemon.c_str(), "--pg",
-              conninfo.c_str(), "--name", "pg", "--batch", "200", static_cast<char*>(nullptr));
+      ::execv(HOURGLASS_SINK_PG_PATH, argv.data());
       ::_exit(127);
     }
   }
@@ -138,6 +154,41 @@ TEST(SystemOfRecord, DaemonAndSinkKilledRepeatedlyPostgresHasEachEventOnce) {
     }
   }
   EXPECT_EQ(sink->Kill(SIGTERM), 0);
+}
+
+// With [tls] on, the sink subscribes over TLS (--tls-ca) and PostgreSQL gets
+// every event, as over plain TCP.
+TEST(SystemOfRecord, SinkStreamsFromATlsListener) {
+  if (PgServer::BinDir().empty()) GTEST_SKIP() << "the PostgreSQL server is not installed";
+  TempDir dir;
+  if (!MakeTestCertificates(dir.path())) GTEST_SKIP() << "the openssl command is not available";
+  PgServer pg;
+  dir.Write("stores.csv", kStores);
+  dir.Write("stock.csv", kStock);
+  Daemon daemon(dir.Write("hourglass.toml", std::string(kConfig) + TlsTable(dir.path())));
+  auto ctx = io::MakeClientTlsContext(dir.path() / "ca.pem");
+  TlsClient c(daemon.port(), *ctx);
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(c.Call(Reserve("TLS-" + std::to_string(i))).Flag("reserved"));
+  }
+  ASSERT_EQ(c.Call(R"({"op":"commit","order":"TLS-0"})").Str("state"), "committed");
+  Sink sink(daemon.port(), pg.conninfo(), dir.path() / "sink.log",
+            {"--tls-ca", (dir.path() / "ca.pem").string()});
+  const int64_t last = 31;
+  int64_t cursor = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (cursor < last && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(50));
+    try {
+      cursor = pg.QueryInt("SELECT coalesce(max(seq), 0) FROM hourglass_cursor WHERE name = 'pg'");
+    } catch (const std::exception&) {
+      cursor = 0;  // the schema may not exist yet
+    }
+  }
+  ASSERT_EQ(cursor, last);
+  EXPECT_EQ(pg.QueryInt("SELECT count(DISTINCT seq) FROM reservation_events"), last);
+  EXPECT_EQ(pg.QueryInt("SELECT count(*) FROM reservations WHERE state = 'committed'"), 1);
+  EXPECT_EQ(sink.Kill(SIGTERM), 0);
 }
 
 }  // namespace

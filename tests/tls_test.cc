@@ -6,80 +6,27 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
 #include "io/tls_context.h"
 #include "tests/daemon_harness.h"
+#include "tests/tls_harness.h"
 
 namespace hourglass::testing {
 namespace {
 
-namespace asio = boost::asio;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 namespace fs = std::filesystem;
 
 constexpr const char* kRoute =
     R"({"op":"route","order":"T-1","lat":31.2304,"lon":121.4737,"reserve":true,)"
     R"("items":[{"sku":"A","qty":2}]})";
 
-// Runs a shell command in `dir`; true on exit 0.
-bool Sh(const fs::path& dir, const std::string& command) {
-  const std::string line = "cd '" + dir.string() + "' && (" + command + ") >/dev/null 2>&1";
-  return std::system(line.c_str()) == 0;
-}
-
-// A CA, a server certificate for 127.0.0.1 and a client certificate, both
-// signed by the CA, and a key that belongs to neither.
-bool MakeCertificates(const fs::path& dir) {
-  const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-  return Sh(dir, "openssl req -x509 " + key +
-                     " -keyout ca.key -out ca.pem -days 2 -subj /CN=hourglass-test-ca") &&
-         Sh(dir,
-            "openssl req " + key + " -keyout server.key -out server.csr -subj /CN=127.0.0.1") &&
-         Sh(dir,
-            "printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && openssl x509 -req -in "
-            "server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext "
-            "-out server.pem") &&
-         Sh(dir, "openssl req " + key + " -keyout client.key -out client.csr -subj /CN=client") &&
-         Sh(dir,
-            "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-            "-days 2 -out client.pem") &&
-         Sh(dir,
-            "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "
-            "other.key");
-}
-
-// A TLS client of the line protocol that checks the server's certificate.
-class TlsClient {
- public:
-  TlsClient(uint16_t port, ssl::context& ctx) : stream_(io_, ctx) {
-    stream_.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
-    stream_.lowest_layer().connect({asio::ip::make_address("127.0.0.1"), port});
-    stream_.handshake(ssl::stream_base::client);
-  }
-  Answer Call(const std::string& line) {
-    asio::write(stream_, asio::buffer(line + "\n"));
-    const size_t n = asio::read_until(stream_, asio::dynamic_buffer(buffer_), '\n');
-    const std::string answer = buffer_.substr(0, n - 1);
-    buffer_.erase(0, n);
-    return Client::Parse(answer);
-  }
-
- private:
-  asio::io_context io_;
-  ssl::stream<tcp::socket> stream_;
-  std::string buffer_;
-};
-
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!MakeCertificates(dir_.path())) GTEST_SKIP() << "the openssl command is not available";
+    if (!MakeTestCertificates(dir_.path())) GTEST_SKIP() << "the openssl command is not available";
     dir_.Write("stores.csv", "store_id,lat,lon\nS-1,31.2304,121.4737\n");
     dir_.Write("stock.csv", "store_id,sku,on_hand\nS-1,A,10\n");
   }
