@@ -411,7 +411,11 @@ void Journal::WriterLoop() {
         Log(LogLevel::kError, "journal",
             "journal: stopping with records " + std::to_string(written_seq_.load() + 1) + " to " +
                 std::to_string(pending_last_) + " unwritten (" +
-                std::strerror(failing_errno_.load()) + "); none of them was acknowledged");
+                std::strerror(failing_errno_.load()) +
+                (options_.sync == SyncMode::kNone
+                     ? "); with sync = none they had been answered: only the snapshot taken at "
+                       "this stop can keep them"
+                     : "); none of them was acknowledged"));
         return;
       }
       writing_.clear();
