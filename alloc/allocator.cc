@@ -429,7 +429,7 @@ const RouteResult& Allocator::Quote(const RoutingRules& rules, RouteRequest requ
 }
 
 const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteRequest& request,
-                                     Now now, AllocScratch& scratch) {
+                                     Now now, AllocScratch& scratch, bool lazy_ok) {
   const StoreView& view = inventory_.sites.Get(scratch.stores);
   scratch.view = &view;
   RouteResult& result = scratch.result;
@@ -477,9 +477,23 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
 
   auto& route = scratch.route;
   bool pickup_options = false;
+  // With nothing to compare, the first candidate in rank order that has
+  // every item is the answer: rank lazily and stop there.
+  const bool lazy = lazy_ok && request.mode == FulfilMode::kDelivery &&
+                    !rules.objective.configured() && request.prefer_store.empty() &&
+                    !request.explain;
+  bool lazily_served = false;
   switch (request.mode) {
     case FulfilMode::kDelivery:
-      result.reason = router_.Rank(request.at, ctx, route);
+      if (lazy) {
+        const auto has_all = [&](const Candidate& c) {
+          return inventory_.stock.Covers(c.store, scratch.plain,
+                                         KeepBack{scratch.line_keep, c.keep_back});
+        };
+        result.reason = router_.RankUntil(request.at, ctx, route, has_all, lazily_served);
+      } else {
+        result.reason = router_.Rank(request.at, ctx, route);
+      }
       break;
     case FulfilMode::kPickup:
       if (request.pickup_store.empty()) {
@@ -521,7 +535,10 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
                       request.mode != FulfilMode::kPickup;
   auto& servable = scratch.servable;
   if (result.reason == NoRouteReason::kNone) {
-    if (direct) {
+    if (lazy) {
+      servable.clear();
+      if (lazily_served) servable.push_back(route.candidates.back());
+    } else if (direct) {
       servable.swap(route.candidates);
     } else {
       KeepServable(rules, request, ctx.slot_ms, scratch);
@@ -592,6 +609,9 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
         }
         return result;
       case ReservationBook::HoldStatus::kNoStock:
+        // The store lazily found lost its units to another order between
+        // probe and hold: decide again over every candidate.
+        if (lazy && !several) return Decide(rules, request, now, scratch, /*lazy_ok=*/false);
         result.reason = NoRouteReason::kOutOfStock;
         return result;
     }

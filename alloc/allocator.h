@@ -174,11 +174,13 @@ class Allocator {
   const DeliveryLoad& load() const { return load_; }
 
  private:
+  // The decision behind Route and Quote. `lazy_ok` false: rank every
+  // candidate (after a lazily found store lost its units to a race).
+  const RouteResult& Decide(const RoutingRules& rules, const RouteRequest& request, Now now,
+                            AllocScratch& scratch, bool lazy_ok = true);
+  StoreChange ApplyStore(Store store, bool remove, Now now, bool log);
   // Interns and merges the request's items (a SKU listed twice counts once,
   // with the quantities added). False when a SKU is unknown.
-  const RouteResult& Decide(const RoutingRules& rules, const RouteRequest& request, Now now,
-                            AllocScratch& scratch);
-  StoreChange ApplyStore(Store store, bool remove, Now now, bool log);
   bool NormalizeItems(const RouteRequest& request, const RoutingRules& rules,
                       AllocScratch& scratch) const;
   // The candidates in scratch.route.candidates that have every item, in the

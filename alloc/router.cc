@@ -67,6 +67,34 @@ Reject Router::Availability(StoreIdx idx, const RankContext& ctx, bool pickup) c
   return Reject::kNone;
 }
 
+Candidate Router::Assess(const geo::NearbyStore& near, geo::LatLon at, const RankContext& ctx,
+                         bool& in_range, bool& in_time) const {
+  const Store& store = ctx.view->stores[StoreIdx{near.store}];
+  Candidate c;
+  c.store = StoreIdx{near.store};
+  c.distance_km = near.distance_km;
+  if (!store.Delivers(at, near.distance_km)) {
+    c.reject = Reject::kOutOfZone;
+  } else {
+    in_range = true;
+    c.eta_min = ctx.rules->EtaFor(store, ctx.minute_of_day).EtaMin(store.prep_min, c.distance_km);
+    if (c.eta_min > ctx.within_min) {
+      c.reject = Reject::kBeyondPromise;
+    } else {
+      in_time = true;
+      c.reject = Availability(c.store, ctx);
+    }
+  }
+  if (c.reject == Reject::kNone) c.keep_back = ctx.rules->safety_stock.ForTier(store.tier);
+  return c;
+}
+
+NoRouteReason Router::NoneFound(bool in_range, bool in_time) {
+  if (!in_range) return NoRouteReason::kNoStoreInRange;
+  if (!in_time) return NoRouteReason::kBeyondPromise;
+  return NoRouteReason::kUnavailable;
+}
+
 NoRouteReason Router::Rank(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch) const {
   scratch.nearby.clear();
   scratch.candidates.clear();
@@ -76,25 +104,9 @@ NoRouteReason Router::Rank(geo::LatLon at, const RankContext& ctx, RouteScratch&
   bool in_range = false;
   bool in_time = false;
   for (const geo::NearbyStore& n : scratch.nearby) {
-    const Store& store = ctx.view->stores[StoreIdx{n.store}];
-    if (store.kind != SiteKind::kStore) continue;
-    Candidate c;
-    c.store = StoreIdx{n.store};
-    c.distance_km = n.distance_km;
-    if (!store.Delivers(at, n.distance_km)) {
-      c.reject = Reject::kOutOfZone;
-    } else {
-      in_range = true;
-      c.eta_min = ctx.rules->EtaFor(store, ctx.minute_of_day).EtaMin(store.prep_min, c.distance_km);
-      if (c.eta_min > ctx.within_min) {
-        c.reject = Reject::kBeyondPromise;
-      } else {
-        in_time = true;
-        c.reject = Availability(c.store, ctx);
-      }
-    }
+    if (ctx.view->stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
+    const Candidate c = Assess(n, at, ctx, in_range, in_time);
     if (c.reject == Reject::kNone) {
-      c.keep_back = ctx.rules->safety_stock.ForTier(store.tier);
       scratch.candidates.push_back(c);
     } else if (ctx.keep_rejected) {
       scratch.rejected.push_back(c);
@@ -103,9 +115,56 @@ NoRouteReason Router::Rank(geo::LatLon at, const RankContext& ctx, RouteScratch&
   SortDefault(ctx.view->stores, scratch.candidates);
   SortDefault(ctx.view->stores, scratch.rejected);
   if (!scratch.candidates.empty()) return NoRouteReason::kNone;
-  if (!in_range) return NoRouteReason::kNoStoreInRange;
-  if (!in_time) return NoRouteReason::kBeyondPromise;
-  return NoRouteReason::kUnavailable;
+  return NoneFound(in_range, in_time);
+}
+
+NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch,
+                                FunctionRef<bool(const Candidate&)> serves, bool& served) const {
+  scratch.candidates.clear();
+  scratch.rejected.clear();
+  auto& pending = scratch.pending;
+  pending.clear();
+  served = false;
+  const StoreSet& stores = ctx.view->stores;
+  // A max-heap on "ranks later", so its top is the best pending candidate.
+  const auto later = [&stores](const Candidate& a, const Candidate& b) {
+    if (a.eta_min != b.eta_min) return a.eta_min > b.eta_min;
+    if (a.distance_km != b.distance_km) return a.distance_km > b.distance_km;
+    return stores[a.store].id > stores[b.store].id;
+  };
+  // Unseen stores are farther than the ring's edge, so none has an ETA below
+  // this; shaved a little so rounding never lets one rank before it.
+  const double min_per_km = ctx.rules->FastestMinPerKm(ctx.minute_of_day) * (1 - 1e-9);
+  const double reach = ctx.view->max_reach_km;
+  bool in_range = false;
+  bool in_time = false;
+  double inner = -1;  // stores at or within this were judged in an earlier ring
+  for (double radius = reach / 8;; radius = std::min(reach, radius * 2)) {
+    const bool last = radius >= reach;
+    scratch.nearby.clear();
+    ctx.view->index.Within(at, radius, scratch.nearby);
+    for (const geo::NearbyStore& n : scratch.nearby) {
+      if (n.distance_km <= inner || stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
+      const Candidate c = Assess(n, at, ctx, in_range, in_time);
+      if (c.reject != Reject::kNone) continue;
+      pending.push_back(c);
+      std::push_heap(pending.begin(), pending.end(), later);
+    }
+    const double unseen_eta = ctx.view->min_prep_min + radius * min_per_km;
+    while (!pending.empty() && (last || pending.front().eta_min <= unseen_eta)) {
+      std::pop_heap(pending.begin(), pending.end(), later);
+      scratch.candidates.push_back(pending.back());
+      pending.pop_back();
+      if (serves(scratch.candidates.back())) {
+        served = true;
+        return NoRouteReason::kNone;
+      }
+    }
+    if (last) break;
+    inner = radius;
+  }
+  if (!scratch.candidates.empty()) return NoRouteReason::kNone;
+  return NoneFound(in_range, in_time);
 }
 
 void Router::Nearby(geo::LatLon at, double reach_km, const RankContext& ctx,

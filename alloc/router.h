@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "alloc/delivery_load.h"
+#include "alloc/function_ref.h"
 #include "alloc/ids.h"
 #include "alloc/routing_rules.h"
 #include "alloc/store_set.h"
@@ -85,6 +86,7 @@ struct RouteScratch {
   std::vector<geo::NearbyStore> nearby;
   std::vector<Candidate> candidates;
   std::vector<Candidate> rejected;  // with keep_rejected
+  std::vector<Candidate> pending;   // RankUntil: seen, not yet offered (a heap)
 };
 
 class Router {
@@ -92,6 +94,18 @@ class Router {
   // Fills scratch.candidates in the default rank order. Returns kNone when
   // there is at least one, else the reason there is none.
   NoRouteReason Rank(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch) const;
+
+  // Rank's order, found lazily for "the first candidate that can serve":
+  // stores come in rings of growing radius, and a candidate is offered to
+  // `serves` as soon as no store further out could rank before it (its ETA
+  // is at most the shortest prep plus the fastest courier to the ring's
+  // edge). Stops at the first one served: scratch.candidates then ends with
+  // it and `served` is set. Otherwise every candidate was offered, and
+  // scratch.candidates and the result are what Rank gives. A decision near
+  // many stores thus judges the few nearest, not all within reach.
+  // Not for explain (keep_rejected): rejected stores are not collected.
+  NoRouteReason RankUntil(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch,
+                          FunctionRef<bool(const Candidate&)> serves, bool& served) const;
 
   // Stores within `reach_km` of `at` that take orders now (pickup by
   // location), nearest first; eta_min is when the order is ready there.
@@ -115,6 +129,12 @@ class Router {
   static void SortDefault(const StoreSet& stores, std::vector<Candidate>& candidates);
 
  private:
+  // How one store found near `at` stands (reject kNone: a candidate); sets
+  // in_range / in_time when it delivers there / within the promise.
+  Candidate Assess(const geo::NearbyStore& near, geo::LatLon at, const RankContext& ctx,
+                   bool& in_range, bool& in_time) const;
+  static NoRouteReason NoneFound(bool in_range, bool in_time);
+
   // Rejections that do not depend on the point: paused, dealer scope and
   // (unless for a pickup, which waits for opening) closed.
   Reject Availability(StoreIdx store, const RankContext& ctx, bool pickup = false) const;

@@ -105,6 +105,18 @@ struct RoutingRules {
     }
     return model;
   }
+
+  // No store's courier covers a km in fewer minutes than this at that minute
+  // (the fastest of the default and per-city models, with the speed band):
+  // a bound that lets ranking stop looking further out.
+  double FastestMinPerKm(int minute_of_day) const {
+    double fastest = eta.TravelMin(1.0);
+    for (const auto& [city, model] : city_eta) fastest = std::min(fastest, model.TravelMin(1.0));
+    for (const SpeedBand& band : speed_bands) {
+      if (band.Contains(minute_of_day)) return fastest / band.speed_factor;
+    }
+    return fastest;
+  }
 };
 
 // The rules in force (see Published).

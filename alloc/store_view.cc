@@ -15,6 +15,7 @@ std::vector<geo::LatLon> Positions(const std::vector<Store>& stores) {
 }  // namespace
 
 StoreView::StoreView(std::vector<Store> list) : index(Positions(list)), stores(std::move(list)) {
+  bool any_store = false;
   for (uint32_t i = 0; i < stores.size(); ++i) {
     const Store& s = stores[StoreIdx{i}];
     if (s.removed) continue;
@@ -22,6 +23,8 @@ StoreView::StoreView(std::vector<Store> list) : index(Positions(list)), stores(s
       warehouses.push_back(StoreIdx{i});
     } else {
       max_reach_km = std::max(max_reach_km, s.ReachKm());
+      min_prep_min = any_store ? std::min(min_prep_min, s.prep_min) : s.prep_min;
+      any_store = true;
     }
   }
 }

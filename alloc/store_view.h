@@ -24,6 +24,7 @@ struct StoreView {
   geo::StoreIndex index;  // every store's position, by index (built first, from the list)
   StoreSet stores;
   double max_reach_km = 0;  // the farthest any store delivers: bounds index searches
+  double min_prep_min = 0;  // the shortest prep of any store: bounds ETAs from below
   std::vector<StoreIdx> warehouses;
 };
 

@@ -196,5 +196,60 @@ TEST(RouterOracle, TieOnEtaAndDistanceFallsToStoreId) {
   EXPECT_EQ(inv->Stores()->stores[r.plan.primary().store].id, "S-0999");
 }
 
+// Without explain the allocator ranks lazily (nearest stores first, stopping
+// at the first that has everything); with explain it ranks every store. Both
+// must choose the same store for the same reason, also with per-city courier
+// models and speed bands that make far stores fast and near ones slow.
+TEST(RouterOracle, LazyRankingChoosesWhatFullRankingChooses) {
+  testing::WorldSpec spec;
+  spec.stores = 900;
+  spec.skus = 40;
+  spec.stock_probability = 0.3;
+  spec.max_on_hand = 3;
+  auto inv = testing::MakeWorld(spec);
+  RoutingRules rules;
+  rules.eta = geo::EtaModel{kSpeedKmh, kDetour};
+  rules.city_eta["fast"] = geo::EtaModel{45, 1.1};
+  rules.city_eta["slow"] = geo::EtaModel{9, 1.6};
+  rules.speed_bands = {{17 * 60, 19 * 60, 0.6}, {22 * 60, 6 * 60, 1.5}};
+  Allocator allocator(*inv, rules, 3'600'000);
+  // A third of the stores get each city's couriers.
+  const char* cities[] = {"", "fast", "slow"};
+  for (uint32_t i = 0; i < inv->Stores()->stores.size(); ++i) {
+    Store s = inv->Stores()->stores[StoreIdx{i}];
+    s.city = cities[i % 3];
+    ASSERT_EQ(allocator.ChangeStore(std::move(s), false, 0).status,
+              Allocator::StoreChangeStatus::kDone);
+  }
+  AllocScratch lazy_scratch, full_scratch;
+  std::mt19937_64 rng(7);
+  std::map<std::string, int> outcomes;
+  for (int n = 0; n < 4000; ++n) {
+    const geo::LatLon at = testing::Around(rng, testing::TestCities()[n % 3], 16);
+    std::vector<OrderItem> items;
+    const std::string skus[] = {testing::SkuName(static_cast<int>(rng() % 40)),
+                                testing::SkuName(static_cast<int>(rng() % 40))};
+    for (int l = 0; l < 1 + static_cast<int>(rng() % 2); ++l) items.push_back({skus[l], 1});
+    RouteRequest req;
+    req.at = at;
+    req.items = items;
+    req.within_min = 20 + static_cast<double>(rng() % 60);
+    const Now now(n, static_cast<int64_t>(rng() % 86'400'000));  // any time of day
+    const RouteResult& lazy = allocator.Route(req, now, lazy_scratch);
+    req.explain = true;
+    const RouteResult& full = allocator.Route(req, now, full_scratch);
+    ASSERT_EQ(lazy.found, full.found) << "order " << n;
+    ASSERT_EQ(ReasonName(lazy.reason), ReasonName(full.reason)) << "order " << n;
+    if (lazy.found) {
+      ASSERT_EQ(lazy.plan.primary().store, full.plan.primary().store) << "order " << n;
+      ASSERT_EQ(lazy.plan.primary().eta_min, full.plan.primary().eta_min) << "order " << n;
+    }
+    ++outcomes[lazy.found ? "found" : ReasonName(lazy.reason)];
+  }
+  EXPECT_GT(outcomes["found"], 1000);
+  EXPECT_GT(outcomes["out_of_stock"], 100);
+  EXPECT_GT(outcomes["no_store_in_range"] + outcomes["beyond_promise"], 20);
+}
+
 }  // namespace
 }  // namespace hourglass::alloc
