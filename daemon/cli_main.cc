@@ -7,6 +7,7 @@
 // answered bad_request); 3 cannot connect, connection lost, no answer in
 // time; 4 auth refused (unauthorized, forbidden); 5 an answer this CLI does
 // not understand (not JSON, or an op the daemon does not know).
+#include <signal.h>
 #include <simdjson.h>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,8 @@
 #include "daemon/line_client.h"
 #include "daemon/table.h"
 #include "io/json_writer.h"
+#include "io/load_error.h"
+#include "io/tls_context.h"
 
 namespace {
 
@@ -51,6 +54,10 @@ struct Global {
   std::string token;
   bool json = false;
   double timeout_s = 10;
+  // TLS ([tls] on the daemon): on with --tls or --tls-ca.
+  bool tls = false;
+  std::string tls_ca, tls_cert, tls_key;
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
 };
 
 // The exit code for an ok:false answer's error code.
@@ -114,7 +121,8 @@ class Connection {
   explicit Connection(const Global& global)
       : global_(global),
         client_(global.connect,
-                std::chrono::milliseconds(static_cast<int64_t>(global.timeout_s * 1000))) {
+                std::chrono::milliseconds(static_cast<int64_t>(global.timeout_s * 1000)),
+                global.tls_context.get()) {
     if (global.token.empty()) return;
     std::string request;
     JsonWriter(request).BeginObject().Field("op", "auth").Field("token", global.token).EndObject();
@@ -377,17 +385,22 @@ void PrintStock(dom::element answer) {
   t.Print(stdout);
 }
 
-// Every field of an object, nested ones as "a.b", as a KEY VALUE table.
-void Flatten(dom::object obj, const std::string& prefix, Table& t) {
-  for (auto [key, value] : obj) {
-    const std::string name = prefix + std::string(key);
-    if (prefix.empty() && (key == "ok" || key == "id")) continue;
-    dom::object inner;
-    if (value.get_object().get(inner) == simdjson::SUCCESS) {
-      Flatten(inner, name + ".", t);
-    } else {
-      t.Row({name, Cell(value)});
+// Every field of a value as KEY VALUE rows: nested objects as "a.b", list
+// elements as "a[0].b"; a list of plain values stays one cell.
+void Flatten(dom::element value, const std::string& name, Table& t) {
+  dom::object obj;
+  dom::array list;
+  if (value.get_object().get(obj) == simdjson::SUCCESS) {
+    for (auto [key, inner] : obj) {
+      if (name.empty() && (key == "ok" || key == "id")) continue;
+      Flatten(inner, name.empty() ? std::string(key) : name + "." + std::string(key), t);
     }
+  } else if (value.get_array().get(list) == simdjson::SUCCESS && list.size() > 0 &&
+             (list.at(0).is_object() || list.at(0).is_array())) {
+    size_t i = 0;
+    for (dom::element e : list) Flatten(e, name + "[" + std::to_string(i++) + "]", t);
+  } else {
+    t.Row({name, Cell(value)});
   }
 }
 
@@ -511,6 +524,17 @@ int Main(int argc, char** argv) {
   app.add_option("--timeout-s", global.timeout_s, "how long to wait to connect and for an answer")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 3600.0));
+  app.add_flag("--tls", global.tls, "speak TLS, trusting the system's CA store");
+  app.add_option("--tls-ca", global.tls_ca,
+                 "speak TLS, trusting the CA certificates in this PEM file")
+      ->check(CLI::ExistingFile);
+  CLI::Option* cert = app.add_option("--tls-cert", global.tls_cert,
+                                     "client certificate (PEM) for a daemon with [tls] client_ca")
+                          ->check(CLI::ExistingFile);
+  CLI::Option* key = app.add_option("--tls-key", global.tls_key, "the client certificate's key")
+                         ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
 
   RouteArgs route_args, explain_args;
   CLI::App* route = app.add_subcommand("route", "route an order (and hold it with --reserve)");
@@ -569,6 +593,17 @@ int Main(int argc, char** argv) {
     app.exit(e);  // prints the message and the usage
     return kUsage;
   }
+  if (global.tls || !global.tls_ca.empty() || !global.tls_cert.empty()) {
+    try {
+      global.tls_context =
+          hourglass::io::MakeClientTlsContext(global.tls_ca, global.tls_cert, global.tls_key);
+    } catch (const hourglass::io::LoadError& e) {
+      std::fprintf(stderr, "hourglass: %s\n", e.what());
+      return kUsage;
+    }
+  }
+  // A daemon that closes mid-write is an error to report, not a reason to die.
+  ::signal(SIGPIPE, SIG_IGN);
 
   const auto simple = [](const std::string& op, auto&& fields) {
     std::string out;
@@ -612,7 +647,7 @@ int Main(int argc, char** argv) {
     if (stats->parsed()) {
       return Request(global, simple("stats", [](JsonWriter&) {}), Simple{[](dom::element a) {
                        Table t({"KEY", "VALUE"});
-                       Flatten(a.get_object().value_unsafe(), "", t);
+                       Flatten(a, "", t);
                        t.Print(stdout);
                      }});
     }

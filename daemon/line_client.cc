@@ -4,12 +4,16 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "io/tls_context.h"
 
 namespace hourglass::cli {
 namespace {
@@ -58,7 +62,8 @@ int ConnectOne(const addrinfo& ai, int timeout_ms, std::string& why) {
 
 }  // namespace
 
-LineClient::LineClient(const std::string& address, std::chrono::milliseconds timeout)
+LineClient::LineClient(const std::string& address, std::chrono::milliseconds timeout,
+                       boost::asio::ssl::context* tls)
     : timeout_(timeout), address_(address) {
   const size_t colon = address.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) {
@@ -82,17 +87,62 @@ LineClient::LineClient(const std::string& address, std::chrono::milliseconds tim
   }
   ::freeaddrinfo(found);
   if (fd_ < 0) throw ConnectError("cannot connect to " + address + ": " + why);
+  if (tls != nullptr) Handshake(*tls, host);
 }
 
 LineClient::~LineClient() {
+  if (ssl_ != nullptr) SSL_free(ssl_);
   if (fd_ >= 0) ::close(fd_);
+}
+
+void LineClient::Handshake(boost::asio::ssl::context& tls, const std::string& host) {
+  // The socket is blocking: a receive timeout bounds the handshake.
+  timeval tv{static_cast<time_t>(timeout_.count() / 1000),
+             static_cast<suseconds_t>(timeout_.count() % 1000 * 1000)};
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  ssl_ = SSL_new(tls.native_handle());
+  if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) {
+    throw ConnectError("cannot start TLS to " + address_);
+  }
+  hourglass::io::ExpectPeerName(ssl_, host);
+  if (SSL_connect(ssl_) != 1) {
+    const unsigned long code = ERR_get_error();
+    ERR_clear_error();
+    std::string why =
+        code != 0 ? ERR_reason_error_string(code) : "the daemon closed the connection";
+    if (SSL_get_verify_result(ssl_) != X509_V_OK) {
+      why = X509_verify_cert_error_string(SSL_get_verify_result(ssl_));
+    }
+    throw ConnectError("TLS handshake with " + address_ + " failed: " + why);
+  }
+}
+
+ssize_t LineClient::Receive(char* data, size_t size) {
+  if (ssl_ == nullptr) return ::recv(fd_, data, size, 0);
+  const int n = SSL_read(ssl_, data, static_cast<int>(size));
+  if (n > 0) return n;
+  const int e = SSL_get_error(ssl_, n);
+  ERR_clear_error();
+  if (e == SSL_ERROR_ZERO_RETURN) return 0;
+  errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? EAGAIN : ECONNRESET;
+  return -1;
+}
+
+ssize_t LineClient::Transmit(const char* data, size_t size) {
+  if (ssl_ == nullptr) return ::send(fd_, data, size, MSG_NOSIGNAL);
+  const int n = SSL_write(ssl_, data, static_cast<int>(size));
+  if (n > 0) return n;
+  ERR_clear_error();
+  errno = ECONNRESET;
+  return -1;
 }
 
 void LineClient::Send(const std::string& line) {
   const std::string bytes = line + "\n";
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    const ssize_t n = Transmit(bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0)
       throw ConnectError("lost the connection to " + address_ + ": " + std::strerror(errno));
@@ -101,15 +151,18 @@ void LineClient::Send(const std::string& line) {
 }
 
 void LineClient::Finish() {
+  if (ssl_ != nullptr) SSL_shutdown(ssl_);  // close_notify: the daemon sees the end of input
   ::shutdown(fd_, SHUT_WR);
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   char chunk[65536];
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || !Wait(fd_, POLLIN, static_cast<int>(left.count()))) return;
-    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n < 0 && errno == EINTR) continue;
+    if (left.count() <= 0 || (!Buffered() && !Wait(fd_, POLLIN, static_cast<int>(left.count())))) {
+      return;
+    }
+    const ssize_t n = Receive(chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) return;
   }
 }
@@ -123,19 +176,20 @@ std::string LineClient::ReadLine(bool forever) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       return line;
     }
-    if (!forever) {
+    // TLS may hold decrypted bytes the socket no longer shows.
+    if (!forever && !Buffered()) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || !Wait(fd_, POLLIN, static_cast<int>(left.count()))) {
         throw ConnectError("no answer from " + address_ + " within " +
                            std::to_string(timeout_.count()) + " ms");
       }
-    } else {
+    } else if (!Buffered()) {
       Wait(fd_, POLLIN, -1);
     }
     char chunk[65536];
-    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = Receive(chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n == 0) throw ConnectError(address_ + " closed the connection");
     if (n < 0)
       throw ConnectError("lost the connection to " + address_ + ": " + std::strerror(errno));

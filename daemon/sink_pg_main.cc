@@ -413,16 +413,7 @@ class Subscription {
   io::Status Handshake(boost::asio::ssl::context& ctx, const std::string& host) {
     ssl_ = SSL_new(ctx.native_handle());
     if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) return TlsError("cannot start TLS");
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
-    in6_addr ip{};
-    const bool literal = ::inet_pton(AF_INET, host.c_str(), &ip) == 1 ||
-                         ::inet_pton(AF_INET6, host.c_str(), &ip) == 1;
-    if (literal) {
-      X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
-    } else {
-      X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
-      SSL_set_tlsext_host_name(ssl_, host.c_str());
-    }
+    io::ExpectPeerName(ssl_, host);
     const auto deadline = Clock::now() + kIoTimeout;
     while (true) {
       const int r = SSL_connect(ssl_);

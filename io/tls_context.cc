@@ -1,8 +1,10 @@
 #include "io/tls_context.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <fstream>
 
@@ -101,6 +103,19 @@ std::shared_ptr<ssl::context> MakeClientTlsContext(const std::filesystem::path& 
     }
   }
   return ctx;
+}
+
+void ExpectPeerName(SSL* ssl, const std::string& host) {
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  in6_addr ip{};
+  const bool literal =
+      ::inet_pton(AF_INET, host.c_str(), &ip) == 1 || ::inet_pton(AF_INET6, host.c_str(), &ip) == 1;
+  if (literal) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
+    SSL_set_tlsext_host_name(ssl, host.c_str());
+  }
 }
 
 }  // namespace hourglass::io

@@ -34,6 +34,10 @@ std::shared_ptr<boost::asio::ssl::context> MakeClientTlsContext(
     const std::filesystem::path& ca, const std::filesystem::path& cert = {},
     const std::filesystem::path& key = {});
 
+// Makes the client connection `ssl` accept only a server certificate for
+// `host`: an IP address, or a DNS name (which also goes out as SNI).
+void ExpectPeerName(SSL* ssl, const std::string& host);
+
 }  // namespace hourglass::io
 
 #endif  // HOURGLASS_IO_TLS_CONTEXT_H_

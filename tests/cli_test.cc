@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/daemon_harness.h"
+#include "tests/tls_harness.h"
 
 namespace hourglass::testing {
 namespace {
@@ -348,6 +349,48 @@ TEST_F(CliTest, TokensAndRoles) {
   EXPECT_EQ(forbidden.code, 4);
   EXPECT_NE(forbidden.err.find("forbidden"), std::string::npos) << forbidden.err;
   EXPECT_EQ(Hg({"reload"}, {std::string("HOURGLASS_TOKEN=") + kOpsToken}).code, 0);
+}
+
+TEST_F(CliTest, SpeaksTls) {
+  if (!MakeTestCertificates(dir_.path())) GTEST_SKIP() << "the openssl command is missing";
+  const std::string ca = (dir_.path() / "ca.pem").string();
+  Start(TlsTable(dir_.path()));
+  const CliRun tls = Hg({"--tls-ca", ca, "stock", "S-1", "A"});
+  EXPECT_EQ(tls.code, 0) << tls.err;
+  EXPECT_EQ(RowOf(tls.out, "S-1"), (std::vector<std::string>{"S-1", "A", "10", "0", "10"}));
+  const CliRun reserve = Hg({"--tls-ca", ca, "route", "--lat", "31.2304", "--lon", "121.4737", "-i",
+                             "A", "--order", "O-1", "--reserve"});
+  EXPECT_EQ(reserve.code, 0) << reserve.err;
+  // tail over TLS: the ack reaches the daemon before the CLI exits.
+  EXPECT_EQ(Hg({"--tls-ca", ca, "tail", "--name", "t", "--from", "1", "--count", "1"}).code, 0);
+  EXPECT_EQ(Hg({"--tls-ca", ca, "stock-set", "S-1", "A", "12"}).code, 0);
+  const CliRun resumed = Hg({"--tls-ca", ca, "--json", "tail", "--name", "t", "--count", "1"});
+  EXPECT_EQ(Json(resumed).Int("seq"), 2) << resumed.err;
+
+  // Plain TCP to a TLS listener: the daemon closes; a CA that did not sign it: refused.
+  const CliRun plain = Hg({"stock", "S-1", "A"});
+  EXPECT_EQ(plain.code, 3) << plain.err;
+  const CliRun untrusted = Hg({"--tls", "stock", "S-1", "A"});
+  EXPECT_EQ(untrusted.code, 3);
+  EXPECT_NE(untrusted.err.find("TLS handshake with"), std::string::npos) << untrusted.err;
+  const CliRun missing = Hg({"--tls-ca", (dir_.path() / "none.pem").string(), "stock", "S-1", "A"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_EQ(
+      Hg({"--tls-ca", ca, "--tls-cert", (dir_.path() / "client.pem").string(), "stock", "S-1", "A"})
+          .code,
+      2);  // --tls-cert needs --tls-key
+}
+
+TEST_F(CliTest, MutualTlsNeedsTheClientCertificate) {
+  if (!MakeTestCertificates(dir_.path())) GTEST_SKIP() << "the openssl command is missing";
+  const std::string ca = (dir_.path() / "ca.pem").string();
+  Start(TlsTable(dir_.path()) + "client_ca = \"" + ca + "\"\n");
+  const CliRun without = Hg({"--tls-ca", ca, "stock", "S-1", "A"});
+  EXPECT_EQ(without.code, 3) << without.out;
+  const CliRun with = Hg({"--tls-ca", ca, "--tls-cert", (dir_.path() / "client.pem").string(),
+                          "--tls-key", (dir_.path() / "client.key").string(), "stock", "S-1", "A"});
+  EXPECT_EQ(with.code, 0) << with.err;
+  EXPECT_EQ(RowOf(with.out, "S-1").at(2), "10");
 }
 
 }  // namespace
