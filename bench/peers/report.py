@@ -55,6 +55,19 @@ def main():
             lower = "yes" if hg[1]["latency_us"]["p99"] < lat["p99"] else "no"
         print(f"| {NAMES[system]} | {setting.replace('x', ' × ')} | {r['throughput_rps']:,.0f} | "
               f"{lat['p50']:,.0f} | {lat['p99']:,.0f} | {ratio} | {lower} |")
+    # The goals: at least 20x Redis-Lua and 100x PostGIS throughput, with lower p99.
+    if hg:
+        print()
+        for system, goal in (("redis", 20), ("pg", 100)):
+            if system not in best:
+                continue
+            r = best[system][1]
+            ratio = hg[1]["throughput_rps"] / r["throughput_rps"]
+            lower = hg[1]["latency_us"]["p99"] < r["latency_us"]["p99"]
+            met = "met" if ratio >= goal and lower else "NOT met"
+            print(f"Goal ≥ {goal}× {NAMES[system]} with lower p99: {met} "
+                  f"({ratio:,.1f}×, p99 {hg[1]['latency_us']['p99']:,.0f} vs "
+                  f"{r['latency_us']['p99']:,.0f} µs).  ")
 
 
 if __name__ == "__main__":
