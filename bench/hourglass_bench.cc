@@ -430,10 +430,16 @@ RequestSet BuildRequests(const Options& opt, std::string_view id_prefix) {
         InputError(where() + "route request without \"" + key + "\"");
       }
     }
+    // hourglassd judges its requests itself (a malformed one is sent as it is, to be refused);
+    // the peers' requests are rebuilt from these fields, so those must be readable.
     const std::optional<peer::Order> order_lines = ReadPeerOrder(obj);
-    if (!order_lines) InputError(where() + "lat, lon or items[].sku / qty unreadable");
+    if (!order_lines && opt.target != Target::kHourglass) {
+      InputError(where() + "lat, lon or items[].sku / qty unreadable");
+    }
     uint32_t units = 0;
-    for (const peer::OrderLine& l : order_lines->lines) units += l.qty;
+    if (order_lines) {
+      for (const peer::OrderLine& l : order_lines->lines) units += l.qty;
+    }
     if (opt.target != Target::kHourglass) {
       set.routes.push_back(PeerRequest(opt, *order_lines, where));
       set.routes.back().units = units;
