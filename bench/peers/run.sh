@@ -257,7 +257,14 @@ run_pg() {
 }
 
 client_threads=$threads
-echo "load average before: $(load_now)" > "$results/machine.txt"
+{
+  echo "$(nproc) cores, $(free -g | awk '/^Mem/ { print $2 }') GiB"
+  case " $systems " in *" redis "*) redis-server --version | cut -d' ' -f1-3 ;; esac
+  case " $systems " in *" pg "*)
+    psql_peer -c "SELECT split_part(version(), ' ', 1) || ' ' || split_part(version(), ' ', 2) || ', PostGIS ' || postgis_lib_version()" ;;
+  esac
+  echo "load average before: $(load_now)"
+} > "$results/machine.txt"
 for setting in $settings; do
   conns=${setting%x*} depth=${setting#*x}
   [ "$client_threads" -le "$conns" ] || client_threads=$conns
