@@ -55,6 +55,26 @@ def main():
             lower = "yes" if hg[1]["latency_us"]["p99"] < lat["p99"] else "no"
         print(f"| {NAMES[system]} | {setting.replace('x', ' × ')} | {r['throughput_rps']:,.0f} | "
               f"{lat['p50']:,.0f} | {lat['p99']:,.0f} | {ratio} | {lower} |")
+    # The same client settings side by side.
+    peers = [p for p in ("redis", "pg") if any(k[0] == p for k in runs)]
+    if "hourglass" in best and peers:
+        print("\nAt the same setting, Hourglass's throughput ÷ the peer's (its p99 lower?):\n")
+        print("| connections × depth | " + " | ".join(NAMES[p] for p in peers) + " |")
+        print("|---|" + "---|" * len(peers))
+        for setting in a.settings.split():
+            hg_run = runs.get(("hourglass", setting))
+            if not hg_run:
+                continue
+            cells = []
+            for p in peers:
+                r = runs.get((p, setting))
+                if not r:
+                    cells.append("—")
+                    continue
+                lower = hg_run["latency_us"]["p99"] < r["latency_us"]["p99"]
+                cells.append(f"{hg_run['throughput_rps'] / r['throughput_rps']:,.1f}× "
+                             f"({'yes' if lower else 'no'})")
+            print(f"| {setting.replace('x', ' × ')} | " + " | ".join(cells) + " |")
     # The goals: at least 20x Redis-Lua and 100x PostGIS throughput, with lower p99.
     if hg:
         print()
