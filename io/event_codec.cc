@@ -1,11 +1,15 @@
 #include "io/event_codec.h"
 
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "io/clock.h"
+#include "io/data_loader.h"
 #include "io/iso_time.h"
 #include "io/json_writer.h"
 #include "io/load_error.h"
+#include "io/request_handler.h"
 #include "io/store_fields.h"
 
 namespace hourglass::io {
@@ -44,6 +48,27 @@ void WriteTime(JsonWriter& w, std::string_view key, int64_t unix_ms) {
   char iso[25];
   FormatIsoUtc(unix_ms, iso);
   w.Field(key, std::string_view(iso, 24));
+}
+
+template <typename Fail>
+void CheckHoldFits(const alloc::Inventory& inventory, const alloc::ReservationEvent& e,
+                   const Fail& fail) {
+  // A replayed hold is not checked against stock (the journal is the record of what happened),
+  // but no real hold makes a store's held units exceed the largest level it can have: a record
+  // that would is damage, and would overflow the count.
+  std::map<std::pair<alloc::StoreIdx, alloc::SkuIdx>, int64_t> held;
+  size_t part = 0;
+  for (size_t i = 0; i < e.lines.size(); ++i) {
+    while (part + 1 < e.parts.size() && i >= e.parts[part].end_line) ++part;
+    const alloc::StoreIdx store = e.parts[part].store;
+    int64_t& units = held[{store, e.lines[i].sku}];
+    if (units == 0) units = inventory.stock.Level(store, e.lines[i].sku).reserved;
+    units += e.lines[i].qty;
+    if (units > kMaxOnHand) {
+      fail("holds " + std::to_string(units) + " units of " + e.skus[i] + ", more than " +
+           std::to_string(kMaxOnHand));
+    }
+  }
 }
 
 }  // namespace
@@ -142,6 +167,11 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
     std::string_view sku;
     int64_t on_hand = 0;
     if (doc["sku"].get(sku) || doc["on_hand"].get(on_hand)) fail("missing sku or on_hand");
+    // The daemon never logs a level it would refuse from stock.set.
+    if (on_hand < 0 || on_hand > kMaxOnHand) {
+      fail("on_hand " + std::to_string(on_hand) + " is outside [0, " + std::to_string(kMaxOnHand) +
+           "]");
+    }
     alloc::StockSetEvent e;
     e.store = *store;
     e.reported_on_hand = static_cast<int32_t>(on_hand);
@@ -170,6 +200,11 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
     std::string_view sku;
     int64_t qty = 0;
     if (item["sku"].get(sku) || item["qty"].get(qty)) fail("an item lacks sku or qty");
+    // As a route request's lines are bounded: a quantity outside them would hold negative or
+    // overflowing units.
+    if (qty < 1 || qty > kMaxLineQty) {
+      fail("qty " + std::to_string(qty) + " is outside [1, " + std::to_string(kMaxLineQty) + "]");
+    }
     lines.push_back({allocator_.inventory().skus.Intern(sku), static_cast<int32_t>(qty)});
     skus.emplace_back(sku);
   }
@@ -229,6 +264,7 @@ void EventReplayer::Apply(uint64_t seq, std::string_view json, const std::string
     }
   }
   e.parts = parts;
+  if (e.type == alloc::EventType::kReserved) CheckHoldFits(allocator_.inventory(), e, fail);
   allocator_.Replay(e, now_);
 }
 
