@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <boost/crc.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -224,6 +225,38 @@ TEST_F(JournalTest, DamageBeforeTheTailStopsStartup) {
   EXPECT_NE(err.find("journal-00000000000000000001.log: damaged record at offset 0: expected a "
                      "record of seq 1"),
             std::string::npos)
+      << err;
+}
+
+// A record the daemon could never have written, with a checksum that matches (found with the
+// journal fuzzer's harness): start-up stops naming it instead of replaying a negative level.
+TEST_F(JournalTest, SoundChecksumButImpossibleLevelStopsStartup) {
+  {
+    Daemon d(config_);
+    Client c(d.port());
+    ASSERT_TRUE(c.Call(Reserve("O-1", "A", 1)).Flag("found"));
+    d.Stop(SIGKILL);
+  }
+  {
+    const std::string payload =
+        R"({"seq":2,"type":"stock_set","store":"S-1","sku":"A","on_hand":-9,"ts":"2026-11-24T10:00:00.000Z"})";
+    std::string record(16, '\0');
+    const auto put = [&record](size_t at, uint64_t v, int bytes) {
+      for (int i = 0; i < bytes; ++i) record[at + i] = static_cast<char>(v >> (8 * i));
+    };
+    put(0, payload.size(), 4);
+    put(8, 2, 8);
+    boost::crc_32_type crc;
+    crc.process_bytes(record.data() + 8, 8);
+    crc.process_bytes(payload.data(), payload.size());
+    put(4, crc.checksum(), 4);
+    std::ofstream seg(LastSegment(), std::ios::binary | std::ios::app);
+    seg << record << payload;
+  }
+  std::string err;
+  EXPECT_EQ(Daemon::RunToExit(config_, err), 2);
+  EXPECT_NE(err.find("journal-00000000000000000001.log offset "), std::string::npos) << err;
+  EXPECT_NE(err.find(": record seq 2: on_hand -9 is outside [0, 1000000000]"), std::string::npos)
       << err;
 }
 
