@@ -19,10 +19,13 @@ reports="$PWD/build-reports"
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 
-# The concurrency tests: threads racing in-process, and the daemon's I/O threads, journal
-# writer, subscriptions and snapshots under concurrent clients.
-tsan_tests='^(Concurrency\.|DaemonTest\.(Racing|Pipelined|SigtermWithPipelined)|RoutingRulesTest\..*UnderLoad|JournalTest\.(StalledSubscriber|Snapshots|KillNineTwentyTimes))'
-tsan_targets=(hourglass_unit_tests hourglass_daemon_tests hourglassd hourglass-gen)
+# The concurrency tests: threads racing in-process (built under TSan), and the daemon's I/O
+# threads, journal writer, subscriptions and snapshots under concurrent clients — the ASan
+# build's test binaries driving a ThreadSanitizer hourglassd (HOURGLASS_TEST_DAEMON), so only
+# the daemon and one small test binary are built under TSan.
+tsan_unit_tests='^Concurrency\.'
+tsan_daemon_tests='^(DaemonTest\.(Racing|Pipelined|SigtermWithPipelined)|RoutingRulesTest\..*UnderLoad|JournalTest\.(StalledSubscriber|Snapshots|KillNineTwentyTimes))'
+tsan_targets=(hourglassd hourglass_concurrency_tests)
 
 # CPU seconds used so far by finished child processes (user + sys), from `times`.
 child_cpu() {
@@ -76,8 +79,11 @@ tsan_build() {
   cmake --preset tsan "${launcher[@]}" >/dev/null
   cmake --build build-tsan -j"$jobs" --target "${tsan_targets[@]}"
 }
-# Every test is listed by discovery, so only the concurrency ones are selected.
-tsan_test() { ctest_reporting "$reports/tsan" --test-dir build-tsan -R "$tsan_tests"; }
+tsan_test() {
+  ctest_reporting "$reports/tsan" --test-dir build-tsan -R "$tsan_unit_tests"
+  HOURGLASS_TEST_DAEMON="$PWD/build-tsan/bin/hourglassd" \
+    ctest_reporting "$reports/tsan-daemon" --test-dir build-asan -R "$tsan_daemon_tests"
+}
 
 fuzz_build() {
   cmake --preset fuzz "${launcher[@]}" >/dev/null
@@ -124,6 +130,8 @@ for s in $stages; do
       stage "asan+ubsan suite" asan_test
       ;;
     tsan)
+      # The daemon tests come from the ASan build.
+      [ -x build-asan/bin/hourglass_daemon_tests ] || stage "asan+ubsan build" asan_build
       stage "tsan build" tsan_build
       stage "tsan concurrency tests" tsan_test
       ;;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -39,8 +40,16 @@ fs::path TempDir::Write(const std::string& name, const std::string& text) const 
 
 namespace {
 
+// The hourglassd under test: the one built with the tests, or HOURGLASS_TEST_DAEMON (CI runs
+// these tests against a ThreadSanitizer build of the daemon, see tests/ci_hardening.sh).
+const char* DaemonPath() {
+  const char* path = std::getenv("HOURGLASS_TEST_DAEMON");
+  return path != nullptr && *path != '\0' ? path : HOURGLASSD_PATH;
+}
+
 pid_t Spawn(const fs::path& config, const fs::path& stderr_path, int stdout_fd,
             const std::string& listen = "127.0.0.1:0", const std::string& data_dir = "") {
+  const char* daemon = DaemonPath();
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   // Child: stdout to the pipe (or /dev/null), stderr to a file.
@@ -48,10 +57,10 @@ pid_t Spawn(const fs::path& config, const fs::path& stderr_path, int stdout_fd,
   ::dup2(err, 2);
   ::dup2(stdout_fd >= 0 ? stdout_fd : ::open("/dev/null", O_WRONLY), 1);
   if (data_dir.empty()) {
-    ::execl(HOURGLASSD_PATH, "hourglassd", "--config", config.c_str(), "--listen", listen.c_str(),
+    ::execl(daemon, "hourglassd", "--config", config.c_str(), "--listen", listen.c_str(),
             static_cast<char*>(nullptr));
   } else {
-    ::execl(HOURGLASSD_PATH, "hourglassd", "--config", config.c_str(), "--listen", listen.c_str(),
+    ::execl(daemon, "hourglassd", "--config", config.c_str(), "--listen", listen.c_str(),
             "--data-dir", data_dir.c_str(), static_cast<char*>(nullptr));
   }
   ::_exit(127);
