@@ -2,7 +2,7 @@
 # The CI jobs beyond ./test.sh (.ci/run runs ./test.sh first, then this):
 #   1. the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan),
 #   2. the concurrency tests under ThreadSanitizer (preset tsan, only the targets they need),
-#   3. each libFuzzer target for HOURGLASS_FUZZ_SECONDS (default 60) from its seed corpus
+#   3. each libFuzzer target for HOURGLASS_FUZZ_SECONDS (default 30) from its seed corpus
 #      (preset fuzz), two at a time.
 # Any sanitizer report from any process (test binaries and every hourglassd they start) or any
 # fuzzer finding fails the run. Prints the time of each stage at the end.
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-fuzz_seconds="${HOURGLASS_FUZZ_SECONDS:-60}"
+fuzz_seconds="${HOURGLASS_FUZZ_SECONDS:-30}"
 stages="${HOURGLASS_CI_STAGES:-asan tsan fuzz}"
 jobs="$(nproc)"
 reports="$PWD/build-reports"
