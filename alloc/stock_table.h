@@ -136,6 +136,16 @@ class StockTable {
       fn(st.skus[i], st.levels[i].on_hand, st.levels[i].reserved);
     }
   }
+  // Calls fn(sku, on_hand, reserved) for each row of `store` under its lock
+  // (for reports: the lock is held for the whole walk, a few microseconds).
+  template <typename RowFn>
+  void ForEachRow(StoreIdx store, RowFn fn) const {
+    const StoreStock& st = stores_[Raw(store)];
+    std::lock_guard lock(st.mu);
+    for (size_t i = 0; i < st.skus.size(); ++i) {
+      fn(st.skus[i], st.levels[i].on_hand, st.levels[i].reserved);
+    }
+  }
   // Rows of `store` right now (takes its lock).
   size_t RowCount(StoreIdx store) const;
 

@@ -135,14 +135,24 @@ void HandleLoop(benchmark::State& state, const Data& demo, io::LineHandler& hand
 }
 
 // The whole request path without the socket: parse, validate, route, write.
+// counted:1 adds what the daemon adds: the per-thread metrics (op, outcome,
+// latency, route result) and the live map's decision ring.
 void BM_HandleRouteLine(benchmark::State& state) {
   Data& demo = bench::Demo();
   if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
   io::Limits limits;
-  io::RequestHandler handler(*demo.allocator, limits, [] { return int64_t{0}; });
+  io::Metrics metrics;
+  io::DecisionLog decisions(1, 1000);
+  io::HandlerOps ops;
+  if (state.range(0) == 1) {
+    ops.metrics = &metrics.AddThread();
+    ops.decisions = &decisions;
+  }
+  io::RequestHandler handler(
+      *demo.allocator, limits, [] { return int64_t{0}; }, nullptr, ops);
   HandleLoop(state, demo, handler);
 }
-BENCHMARK(BM_HandleRouteLine);
+BENCHMARK(BM_HandleRouteLine)->Arg(0)->Arg(1)->ArgName("counted");
 
 // The same behind the log's request sampler ([log] sample_requests = 1 / N):
 // an unsampled line costs one xorshift step; a sampled one is timed, parsed

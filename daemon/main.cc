@@ -12,17 +12,23 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "alloc/allocator.h"
 #include "daemon/service_notify.h"
+#include "io/admin_api.h"
+#include "io/admin_server.h"
 #include "io/checkpointer.h"
 #include "io/clock.h"
 #include "io/config.h"
+#include "io/daemon_stats.h"
 #include "io/data_loader.h"
+#include "io/decision_log.h"
 #include "io/event_codec.h"
 #include "io/journal.h"
 #include "io/load_error.h"
 #include "io/log.h"
+#include "io/metrics.h"
 #include "io/request_handler.h"
 #include "io/request_sampler.h"
 #include "io/route_history.h"
@@ -43,6 +49,10 @@ constexpr auto kExpirySweep = std::chrono::milliseconds(100);
 // Subscriptions' acked positions are saved at most this often (a lost save
 // only means a subscriber is sent some events again, which it skips).
 constexpr int kSaveEverySweeps = 10;
+// The stats that walk all stock and orders are recounted this often (5 s).
+constexpr int kStatsEverySweeps = 50;
+// Route decisions kept per I/O thread for the live map.
+constexpr size_t kDecisionsPerThread = 1000;
 
 constexpr const char* kUsage =
     "usage: hourglassd --config FILE [--listen HOST:PORT] [--data-dir DIR]\n"
@@ -94,9 +104,10 @@ void ReadWallSkew() {
 }
 
 void Sweep(asio::steady_timer& timer, alloc::Allocator& allocator, io::Subscriptions& subs,
-           io::Checkpointer& checkpoints, int watchdog_every, int round = 0) {
+           io::Checkpointer& checkpoints, io::DaemonStats& stats, int watchdog_every,
+           int round = 0) {
   timer.expires_after(kExpirySweep);
-  timer.async_wait([&timer, &allocator, &subs, &checkpoints, watchdog_every,
+  timer.async_wait([&timer, &allocator, &subs, &checkpoints, &stats, watchdog_every,
                     round](const boost::system::error_code& ec) {
     if (ec) return;
     ReadWallSkew();
@@ -105,9 +116,18 @@ void Sweep(asio::steady_timer& timer, alloc::Allocator& allocator, io::Subscript
       subs.Save();
       checkpoints.MaybeStart();
     }
+    if (round % kStatsEverySweeps == 0) stats.Refresh();
     if (watchdog_every > 0 && round % watchdog_every == 0) daemon::NotifyWatchdog();
-    Sweep(timer, allocator, subs, checkpoints, watchdog_every, round + 1);
+    Sweep(timer, allocator, subs, checkpoints, stats, watchdog_every, round + 1);
   });
+}
+
+// Test hook (HOURGLASS_FAULT_START_GATE_FILE): while the file exists, start-up
+// waits before loading data, so a test can see /readyz answer 503.
+void WaitForStartGate() {
+  const char* const path = std::getenv("HOURGLASS_FAULT_START_GATE_FILE");
+  if (path == nullptr) return;
+  while (std::filesystem::exists(path)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 // printf-style text for a log line's message.
@@ -203,6 +223,25 @@ int Run(const Args& args) {
                         "it or give this one its own directory");
   }
 
+  // The admin listener answers /healthz and /readyz while the data loads.
+  io::Metrics metrics;
+  io::AdminApi admin_api(metrics);
+  std::unique_ptr<io::AdminServer> admin;
+  if (!config.admin_host.empty()) {
+    try {
+      admin = std::make_unique<io::AdminServer>(
+          config.admin_host, config.admin_port,
+          [&admin_api](const io::AdminRequest& request) { return admin_api.Handle(request); });
+    } catch (const std::system_error& e) {
+      throw io::LoadError(config.file.string() + ": [admin] listen " + config.admin_host + ":" +
+                          std::to_string(config.admin_port) + ": cannot listen: " + e.what());
+    }
+    admin->Start();
+    std::printf("hourglassd: admin listening on %s:%u\n", config.admin_host.c_str(), admin->port());
+    std::fflush(stdout);
+  }
+  WaitForStartGate();
+
   // Stock comes from the newest snapshot when there is one (it holds every
   // change up to its seq), else from the stock file.
   const auto t0 = std::chrono::steady_clock::now();
@@ -242,9 +281,10 @@ int Run(const Args& args) {
         full);
   }
   io::Journal journal(journal_options, inventory->sites);
+  io::CountingEventLog counted_journal(journal, metrics);
 
   alloc::Allocator allocator(*inventory, config.rules.routing,
-                             config.limits.finished_order_retention_s * 1000, &journal);
+                             config.limits.finished_order_retention_s * 1000, &counted_journal);
 
   // Recovery: the base data (or the snapshot) plus the journal records after
   // it rebuild the state exactly as it was before the stop.
@@ -286,6 +326,13 @@ int Run(const Args& args) {
   io::RulesReloader reloader(args.config, allocator, config);  // it logs each reload
   io::RouteHistory history(static_cast<size_t>(config.io_threads),
                            static_cast<size_t>(config.limits.what_if_orders));
+  io::DecisionLog decisions(static_cast<size_t>(config.io_threads), kDecisionsPerThread);
+  const io::Server* serving = nullptr;  // set once the server exists, before it starts
+  io::DaemonStats stats(io::StatsSources{
+      &metrics, &allocator, &journal, &subscriptions, &reloader,
+      [&serving] { return serving != nullptr ? serving->open_connections() : size_t{0}; },
+      [] { return io::ClockNow().wall_ms; }});
+  const auto write_stats = [&stats](io::JsonWriter& w) { stats.WriteJson(w); };
   size_t next_ring = 0;
   const bool sample = config.log.sample_requests > 0 && io::LogEnabled(io::LogLevel::kInfo);
   io::Server server(options, [&]() -> std::unique_ptr<io::LineHandler> {
@@ -293,18 +340,24 @@ int Run(const Args& args) {
     auto handler = std::make_unique<io::RequestHandler>(
         allocator, config.limits, io::ClockNow, &subscriptions,
         io::HandlerOps{&reloader, &history, ring, config.stores_csv.parent_path(),
-                       config.rules.radius_km, config.rules.prep_min, config.tokens, &journal});
+                       config.rules.radius_km, config.rules.prep_min, config.tokens, &journal,
+                       &metrics.AddThread(), &decisions, ring, write_stats});
     if (!sample) return handler;
     return std::make_unique<io::SampledHandler>(std::move(handler), config.log.sample_requests,
                                                 static_cast<uint64_t>(io::MonotonicMs()) + ring);
   });
+  serving = &server;
+  // The map's explain queries: a handler of the admin thread's own that
+  // counts nothing and keeps no history (they are not orders).
+  io::RequestHandler quoter(allocator, config.limits, io::ClockNow);
   journal.SetWrittenListener([&server](uint64_t) { server.NotifyDurable(); });
   journal.Start();
   server.Start();
   asio::io_context main_ctx;
   asio::steady_timer sweep(main_ctx);
+  stats.Refresh();
   const auto watchdog = daemon::WatchdogPingInterval();
-  Sweep(sweep, allocator, subscriptions, checkpoints,
+  Sweep(sweep, allocator, subscriptions, checkpoints, stats,
         watchdog.count() > 0 ? std::max<int>(1, static_cast<int>(watchdog / kExpirySweep)) : 0);
   // SIGHUP: reload the rules; the old ones keep serving if the file is bad.
   asio::signal_set hangups(main_ctx, SIGHUP);
@@ -356,6 +409,14 @@ int Run(const Args& args) {
                  "it may route, change stock and stores, and reload the rules",
                  config.listen_host.c_str()));
   }
+  // Declared after the parts, so it detaches them before they go, whatever the way out.
+  struct DetachAdmin {
+    io::AdminApi& api;
+    ~DetachAdmin() { api.Detach(); }
+  } detach_admin{admin_api};
+  admin_api.Attach(io::AdminParts{&stats, &allocator, &decisions, &quoter,
+                                  [] { return io::ClockNow().wall_ms; }});
+  metrics.SetReady();
   const std::string listen = config.listen_host + ":" + std::to_string(server.port());
   const uint64_t rules_version = allocator.rules()->version;
   const int64_t ready_ms = MsSince(started_at);
@@ -387,6 +448,8 @@ int Run(const Args& args) {
   daemon::NotifyReady("serving on " + listen);
 
   main_ctx.run();
+  admin_api.Detach();
+  if (admin) admin->Stop();
   const int64_t uptime_s = MsSince(started_at) / 1000;
   io::Log(
       io::LogLevel::kInfo, "stop",

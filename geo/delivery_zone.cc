@@ -251,4 +251,13 @@ double DeliveryZone::MaxDistanceKm(LatLon from) const {
 
 size_t DeliveryZone::polygon_count() const { return shape_->area.size(); }
 
+std::vector<ZoneRing> DeliveryZone::OuterRings() const {
+  std::vector<ZoneRing> rings;
+  for (const auto& polygon : shape_->area) {
+    ZoneRing& ring = rings.emplace_back();
+    for (const auto& p : polygon.outer()) ring.push_back(LatLon{p.y(), p.x()});
+  }
+  return rings;
+}
+
 }  // namespace hourglass::geo

@@ -73,6 +73,8 @@ class DeliveryZone {
 
   // Disjoint polygons left after merging (for logs and tests).
   size_t polygon_count() const;
+  // The merged polygons' outer rings (for drawing the zone on a map).
+  std::vector<ZoneRing> OuterRings() const;
 
  private:
   struct Shape;

@@ -279,7 +279,10 @@ void ReadWarehouses(const std::filesystem::path& file, const toml::node& node, C
 
 }  // namespace
 
-void SetListen(Config& config, std::string_view listen, std::string_view where) {
+namespace {
+
+void ParseHostPort(std::string_view listen, std::string_view where, std::string& host_out,
+                   uint16_t& port_out) {
   const size_t colon = listen.rfind(':');
   auto fail = [&](std::string_view why) {
     throw LoadError(std::string(where) + ": listen \"" + std::string(listen) +
@@ -297,8 +300,33 @@ void SetListen(Config& config, std::string_view listen, std::string_view where) 
   if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
     fail("the port must be a number in [0, 65535] (0 picks a free port)");
   }
-  config.listen_host = std::string(host);
-  config.listen_port = static_cast<uint16_t>(port);
+  host_out = std::string(host);
+  port_out = static_cast<uint16_t>(port);
+}
+
+// [admin]: `listen` only; "" turns the listener off.
+void ReadAdmin(const std::filesystem::path& file, const toml::node& node, Config& config) {
+  const auto* t = node.as_table();
+  if (t == nullptr) Fail(file, node, "admin", "", "must be a table");
+  OnlyKeys(file, *t, "admin", {"listen"});
+  const toml::node* listen = t->get("listen");
+  if (listen == nullptr) return;
+  const auto* s = listen->as_string();
+  if (s == nullptr)
+    Fail(file, *listen, "admin", "listen", "must be a string like \"127.0.0.1:7879\"");
+  config.admin_host.clear();
+  if (!s->get().empty())
+    SetAdminListen(config, s->get(), Where(file, listen->source()) + ": [admin]");
+}
+
+}  // namespace
+
+void SetListen(Config& config, std::string_view listen, std::string_view where) {
+  ParseHostPort(listen, where, config.listen_host, config.listen_port);
+}
+
+void SetAdminListen(Config& config, std::string_view listen, std::string_view where) {
+  ParseHostPort(listen, where, config.admin_host, config.admin_port);
 }
 
 Config LoadConfig(const std::filesystem::path& path) {
@@ -327,13 +355,17 @@ Config LoadConfig(const std::filesystem::path& path) {
       ReadSecurity(path, table_node, config);
       continue;
     }
+    if (table == "admin") {
+      ReadAdmin(path, table_node, config);
+      continue;
+    }
     const toml::table* t = table_node.as_table();
     if (t == nullptr ||
         (table != "server" && table != "data" && table != "rules" && table != "limits" &&
          table != "journal" && table != "log" && table != "tls")) {
       throw LoadError(Where(path, table_node.source()) + ": unknown table [" + std::string(table) +
                       "] (known: [server], [data], [rules], [limits], [journal], [log], [tls], "
-                      "[security], [[warehouses]])");
+                      "[security], [admin], [[warehouses]])");
     }
     for (auto& [key_obj, node] : *t) {
       const std::string_view key = key_obj.str();

@@ -108,6 +108,10 @@ struct Config {
   TlsConfig tls;
   std::vector<WarehouseConfig> warehouses;
   std::vector<SecurityToken> tokens;
+  // [admin] listen: the HTTP admin listener (metrics, health, map); off when
+  // absent or "" (admin_host empty).
+  std::string admin_host;
+  uint16_t admin_port = 0;
 };
 
 // Reads and validates `path`. Throws LoadError naming the file, line and key.
@@ -115,6 +119,8 @@ Config LoadConfig(const std::filesystem::path& path);
 
 // Parses "host:port" or "[v6]:port" into the config; throws LoadError.
 void SetListen(Config& config, std::string_view listen, std::string_view where);
+// The same for [admin] listen.
+void SetAdminListen(Config& config, std::string_view listen, std::string_view where);
 
 }  // namespace hourglass::io
 

@@ -360,7 +360,10 @@ void Journal::SyncFile() {
 
 void Journal::RecordAcks() {
   const int64_t now = SteadyNs();
-  for (const int64_t at : writing_at_ns_) ack_ns_.Record(static_cast<uint64_t>(now - at));
+  for (const int64_t at : writing_at_ns_) {
+    ack_ns_.Record(static_cast<uint64_t>(now - at));
+    live_ack_ns_.Record(static_cast<uint64_t>(now - at));
+  }
   writing_at_ns_.clear();
   std::lock_guard lock(mu_);
   oldest_unacked_ns_.store(pending_at_ns_.empty() ? 0 : pending_at_ns_.front(),

@@ -37,6 +37,7 @@
 #include "alloc/store_set.h"
 #include "alloc/store_view.h"
 #include "io/latency_histogram.h"
+#include "io/metrics.h"
 
 namespace hourglass::io {
 
@@ -129,6 +130,8 @@ class Journal : public alloc::EventLog {
   // go (written for batch, fsynced for always; none is not measured): the
   // latency the sync mode adds. Call after Stop().
   const LatencyHistogram& AckLatency() const { return ack_ns_; }
+  // The same, in fixed buckets readable while the journal runs (metrics).
+  const DurationHistogram& AckLatencyLive() const { return live_ack_ns_; }
 
  private:
   template <typename Event>
@@ -167,6 +170,7 @@ class Journal : public alloc::EventLog {
   std::string writing_;
   std::vector<int64_t> writing_at_ns_;
   LatencyHistogram ack_ns_;
+  DurationHistogram live_ack_ns_;
   bool new_segment_ = false;  // the next write starts a segment (set by Recover)
   int64_t failing_since_ns_ = 0;
   std::thread writer_;

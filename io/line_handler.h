@@ -28,7 +28,7 @@ class Stream {
 enum class Role : uint8_t {
   kNone,   // tokens are configured and this connection has not authenticated
   kOrder,  // route, commit, release, stock
-  kOps,    // stock.set, store.upsert, store.remove, reload, subscribe
+  kOps,    // stock.set, store.upsert, store.remove, reload, subscribe, stats
   kAll,    // no tokens configured
 };
 

@@ -1,5 +1,7 @@
 #include "io/request_handler.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -54,7 +56,9 @@ std::string CheckShape(const dom::object& obj) {
 // Writes one answer object; the first error wins and the rest is skipped.
 class RequestHandler::Answer {
  public:
-  Answer(std::string& out, const dom::element* id) : out_(out), w_(out) {
+  // `fail_code` (may be null) hears the error code, for the metrics.
+  Answer(std::string& out, const dom::element* id, std::string_view* fail_code = nullptr)
+      : out_(out), w_(out), fail_code_(fail_code) {
     w_.BeginObject();
     if (id != nullptr) w_.Key("id").Element(*id);
   }
@@ -69,6 +73,7 @@ class RequestHandler::Answer {
   }
   void Fail(std::string_view code, std::string_view message) {
     failed_ = true;
+    if (fail_code_ != nullptr) *fail_code_ = code;
     w_.Field("ok", false).Key("error").BeginObject();
     w_.Field("code", code).Field("message", message).EndObject();
   }
@@ -77,6 +82,7 @@ class RequestHandler::Answer {
  private:
   std::string& out_;
   JsonWriter w_;
+  std::string_view* fail_code_;
   bool failed_ = false;
 };
 
@@ -188,6 +194,9 @@ RequestHandler::RequestHandler(alloc::Allocator& allocator, const Limits& limits
 }
 
 void RequestHandler::TooManyConnections(size_t limit, std::string& out) {
+  if (ops_.metrics != nullptr) {
+    ops_.metrics->requests[kOpInvalid][MetricOutcomeIndex("too_many_connections")].Add();
+  }
   Answer answer(out, nullptr);
   answer.Fail("too_many_connections",
               "the daemon already serves " + std::to_string(limit) +
@@ -196,6 +205,9 @@ void RequestHandler::TooManyConnections(size_t limit, std::string& out) {
 }
 
 void RequestHandler::TooLarge(size_t limit_bytes, std::string& out) {
+  if (ops_.metrics != nullptr) {
+    ops_.metrics->requests[kOpInvalid][MetricOutcomeIndex("too_large")].Add();
+  }
   Answer answer(out, nullptr);
   answer.Fail("too_large", "request line is longer than " + std::to_string(limit_bytes) +
                                " bytes ([limits] max_line_bytes); the connection is closed");
@@ -222,7 +234,7 @@ bool SameToken(std::string_view a, std::string_view b) {
 Role RoleFor(std::string_view op) {
   if (op == "route" || op == "commit" || op == "release" || op == "stock") return Role::kOrder;
   if (op == "stock.set" || op == "store.upsert" || op == "store.remove" || op == "reload" ||
-      op == "subscribe") {
+      op == "subscribe" || op == "stats") {
     return Role::kOps;
   }
   return Role::kNone;
@@ -264,25 +276,40 @@ void RequestHandler::Auth(const dom::object& req, Answer& answer, Session& sessi
 }
 
 HandleResult RequestHandler::Handle(std::string_view line, std::string& out, Session& session) {
+  if (ops_.metrics == nullptr) return Dispatch(line, out, session);
+  const auto start = std::chrono::steady_clock::now();
+  op_index_ = kOpInvalid;
+  fail_code_ = {};
+  HandleResult result = Dispatch(line, out, session);
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  ThreadMetrics& m = *ops_.metrics;
+  m.requests[op_index_][fail_code_.empty() ? kOutcomeOk : MetricOutcomeIndex(fail_code_)].Add();
+  m.latency[op_index_].Record(static_cast<uint64_t>(ns));
+  return result;
+}
+
+HandleResult RequestHandler::Dispatch(std::string_view line, std::string& out, Session& session) {
   HandleResult result;
   dom::element doc;
   const auto parse_error =
       parser_.parse(reinterpret_cast<const uint8_t*>(line.data()), line.size(), false).get(doc);
   if (parse_error != simdjson::SUCCESS) {
-    Answer answer(out, nullptr);
+    Answer answer(out, nullptr, &fail_code_);
     answer.Fail("bad_json",
                 std::string("the line is not valid JSON: ") + simdjson::error_message(parse_error));
     return result;
   }
   dom::object req;
   if (doc.get_object().get(req) != simdjson::SUCCESS) {
-    Answer answer(out, nullptr);
+    Answer answer(out, nullptr, &fail_code_);
     answer.Fail("bad_request", "a request must be a JSON object, e.g. {\"op\":\"ping\"}");
     return result;
   }
   dom::element id;
   const bool has_id = req["id"].get(id) == simdjson::SUCCESS;
-  Answer answer(out, has_id ? &id : nullptr);
+  Answer answer(out, has_id ? &id : nullptr, &fail_code_);
   if (const std::string why = CheckShape(req); !why.empty()) {
     answer.Fail("bad_request", "the request " + why);
     return result;
@@ -290,6 +317,7 @@ HandleResult RequestHandler::Handle(std::string_view line, std::string& out, Ses
   Fields fields(req, answer);
   const auto op = fields.Name("op", true);
   if (!op) return result;
+  op_index_ = MetricOpIndex(*op);
   if (*op == "auth") {
     Auth(req, answer, session);
     return result;
@@ -325,6 +353,12 @@ HandleResult RequestHandler::Handle(std::string_view line, std::string& out, Ses
     result.wait_seq = StoreRemove(req, answer);
   } else if (*op == "ping") {
     answer.Ok();
+  } else if (*op == "stats") {
+    if (!ops_.stats) {
+      answer.Fail("unavailable", "this daemon keeps no statistics (embedded use)");
+    } else {
+      ops_.stats(answer.Ok());
+    }
   } else if (*op == "ack") {
     answer.Fail("not_subscribed", "ack is for a connection that sent subscribe first");
   } else {
@@ -332,7 +366,7 @@ HandleResult RequestHandler::Handle(std::string_view line, std::string& out, Ses
         "unknown_op",
         "unknown op \"" + std::string(*op) +
             "\" (known: route, commit, release, stock, stock.set, store.upsert, store.remove, "
-            "subscribe, ack, reload, auth, ping)");
+            "subscribe, ack, reload, stats, auth, ping)");
   }
   return result;
 }
@@ -506,6 +540,7 @@ uint64_t RequestHandler::Route(const dom::object& req, std::string_view line, An
   if (history_ != nullptr) history_->Record(history_ring_, line);
   const alloc::Now now = clock_();
   const alloc::RouteResult& r = allocator_.Route(request, now, scratch_);
+  CountRoute(request, r, now);
   const alloc::StoreSet& stores = r.view->stores;
   const bool explain = request.explain;
   const std::string_view pickup_store = request.pickup_store;
@@ -607,6 +642,35 @@ uint64_t RequestHandler::Route(const dom::object& req, std::string_view line, An
   }
   w.Field("rules_version", static_cast<int64_t>(r.rules_version));
   return r.found ? r.plan.seq : 0;
+}
+
+void RequestHandler::CountRoute(const alloc::RouteRequest& request, const alloc::RouteResult& r,
+                                alloc::Now now) {
+  if (ops_.metrics != nullptr) {
+    if (r.found) {
+      ops_.metrics->routes_found.Add();
+    } else {
+      ops_.metrics->routes_not_found[static_cast<size_t>(r.reason) % kNoRouteReasons].Add();
+    }
+  }
+  if (ops_.decisions == nullptr) return;
+  Decision d;
+  d.wall_ms = now.wall_ms;
+  d.lat = request.at.lat_deg;
+  d.lon = request.at.lon_deg;
+  d.located = request.located;
+  d.found = r.found;
+  d.reserved = r.reserved;
+  d.reason = r.reason;
+  if (r.found && !r.plan.parts.empty()) {
+    d.store = r.plan.primary().store;
+    d.parts = static_cast<uint8_t>(std::min<size_t>(r.plan.parts.size(), 255));
+    d.eta_min = static_cast<float>(r.plan.primary().eta_min);
+  }
+  const size_t n = std::min(request.order.size(), Decision::kOrderChars);
+  std::copy_n(request.order.data(), n, d.order);
+  d.order_len = static_cast<uint8_t>(n);
+  ops_.decisions->Record(ops_.decision_ring, d);
 }
 
 uint64_t RequestHandler::Finish(const dom::object& req, bool commit, Answer& answer) {

@@ -18,8 +18,11 @@
 
 #include "alloc/allocator.h"
 #include "io/config.h"
+#include "io/decision_log.h"
 #include "io/journal.h"
+#include "io/json_writer.h"
 #include "io/line_handler.h"
+#include "io/metrics.h"
 #include "io/route_history.h"
 #include "io/rules_reload.h"
 #include "io/subscription.h"
@@ -48,6 +51,14 @@ struct HandlerOps {
   // Changes are refused while it cannot confirm them in time (see
   // [limits] request_deadline_ms); null: never refused.
   const Journal* journal = nullptr;
+  // This handler's counters (one writer: its I/O thread); null: not counted.
+  ThreadMetrics* metrics = nullptr;
+  // Route decisions for the live map; null: not kept.
+  DecisionLog* decisions = nullptr;
+  size_t decision_ring = 0;
+  // Writes the `stats` answer's figures (the same as /metrics); null: the
+  // op is refused as unavailable.
+  std::function<void(JsonWriter&)> stats;
 };
 
 class RequestHandler : public LineHandler {
@@ -67,6 +78,9 @@ class RequestHandler : public LineHandler {
   struct Error;
   class Answer;
 
+  // Handle without the counting: sets op_index_ and fail_code_.
+  HandleResult Dispatch(std::string_view line, std::string& out, Session& session);
+  void CountRoute(const alloc::RouteRequest& request, const alloc::RouteResult& r, alloc::Now now);
   // Each returns the journal seq its answer must wait for (0: none).
   bool ParseRoute(const simdjson::dom::object& req, Answer& answer, alloc::RouteRequest& request);
   uint64_t Route(const simdjson::dom::object& req, std::string_view line, Answer& answer);
@@ -94,6 +108,9 @@ class RequestHandler : public LineHandler {
   std::unique_ptr<simdjson::dom::parser> what_if_parser_;  // dry runs only
   alloc::AllocScratch scratch_;
   std::vector<alloc::OrderItem> items_;
+  // The request being handled, for the metrics.
+  size_t op_index_ = 0;
+  std::string_view fail_code_;
 };
 
 }  // namespace hourglass::io

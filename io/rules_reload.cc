@@ -27,6 +27,8 @@ std::vector<std::string> RestartNeeded(const Config& running, const Config& next
   check(running.listen_host == next.listen_host && running.listen_port == next.listen_port,
         "server.listen");
   check(running.io_threads == next.io_threads, "server.io_threads");
+  check(running.admin_host == next.admin_host && running.admin_port == next.admin_port,
+        "admin.listen");
   check(running.stores_csv == next.stores_csv, "data.stores");
   check(running.stock_csv == next.stock_csv, "data.stock");
   check(running.data_dir == next.data_dir, "data.dir");
@@ -76,6 +78,7 @@ ReloadOutcome RulesReloader::Reload(bool publish, std::string_view by) {
   try {
     out.config = LoadConfig(file_);
   } catch (const LoadError& e) {
+    failures_.fetch_add(1, std::memory_order_relaxed);
     out.error = e.what();
     out.rules_version = allocator_.rules()->version;
     const std::string line = what + " failed, rules version " + std::to_string(out.rules_version) +

@@ -13,6 +13,7 @@
 #ifndef HOURGLASS_IO_RULES_RELOAD_H_
 #define HOURGLASS_IO_RULES_RELOAD_H_
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -45,6 +46,8 @@ class RulesReloader {
   // Validates the file; when `publish`, swaps its rules in. `by` names the
   // trigger for the log ("SIGHUP", "reload op").
   ReloadOutcome Reload(bool publish = true, std::string_view by = "reload op");
+  // Reloads (dry runs included) refused because the file was invalid.
+  uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
 
  private:
   const std::filesystem::path file_;
@@ -52,6 +55,7 @@ class RulesReloader {
   const Config running_;
   const std::function<void(const std::string&)> log_;
   std::mutex mu_;
+  std::atomic<uint64_t> failures_{0};
 };
 
 }  // namespace hourglass::io

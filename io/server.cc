@@ -396,6 +396,10 @@ Server::Server(const ServerOptions& options, const HandlerFactory& make_handler)
 
 Server::~Server() { Stop(0); }
 
+size_t Server::open_connections() const {
+  return impl_->open_connections.load(std::memory_order_relaxed);
+}
+
 uint16_t Server::port() const { return impl_->acceptor->local_endpoint().port(); }
 
 LatencyHistogram Server::JournalHold() const {

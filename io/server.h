@@ -75,6 +75,8 @@ class Server {
   void Stop(int grace_ms = 5000);
 
   uint16_t port() const;
+  // Client connections open now (any thread).
+  size_t open_connections() const;
 
   // How long answers waited for the journal (nanoseconds, one value per
   // answer that carried a change): the latency the sync mode adds, measured

@@ -107,6 +107,11 @@ void Subscriptions::Ack(const std::string& name, uint64_t seq) {
   }
 }
 
+std::map<std::string, uint64_t> Subscriptions::AckedAll() const {
+  std::lock_guard lock(mu_);
+  return acked_;
+}
+
 uint64_t Subscriptions::MinAcked() const {
   std::lock_guard lock(mu_);
   uint64_t min = std::numeric_limits<uint64_t>::max();

@@ -33,6 +33,8 @@ class Subscriptions {
   // The last seq `name` acked (0 if none).
   uint64_t Acked(const std::string& name) const;
   void Ack(const std::string& name, uint64_t seq);
+  // Every name's acked position.
+  std::map<std::string, uint64_t> AckedAll() const;
   // The smallest acked position over all names (UINT64_MAX without names).
   uint64_t MinAcked() const;
   // Writes the file if anything changed since the last save (atomic rename).

@@ -81,34 +81,69 @@ std::string ReadFile(const fs::path& p) {
 
 }  // namespace
 
-Daemon::Daemon(const fs::path& config, const std::string& listen, const std::string& data_dir) {
+Daemon::Daemon(const fs::path& config, const std::string& listen, const std::string& data_dir,
+               bool until_admin) {
   stderr_path_ = fs::temp_directory_path() / ("hourglassd-" + std::to_string(::getpid()) + "-" +
                                               std::to_string(std::random_device{}()) + ".stderr");
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   pid_ = Spawn(config, stderr_path_, fds[1], listen, data_dir);
   ::close(fds[1]);
-  std::string out;
+  out_fd_ = fds[0];
+  if (until_admin) {
+    if (!ReadUntil("hourglassd: admin listening on ")) {
+      const std::string out = out_;
+      Stop(SIGKILL);
+      throw std::runtime_error("hourglassd did not open its admin listener: " + out + Stderr());
+    }
+    return;
+  }
+  WaitListening();
+}
+
+bool Daemon::ReadUntil(const std::string& marker) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (out.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fds[0], POLLIN, 0};
+  while (std::chrono::steady_clock::now() < deadline) {
+    // Whole lines only: the port follows the marker.
+    const size_t at = out_.find(marker);
+    if (at != std::string::npos && out_.find('\n', at) != std::string::npos) {
+      const size_t end = out_.find('\n', at);
+      const std::string line = out_.substr(at, end - at);
+      const uint16_t port = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+      if (marker.find("admin") != std::string::npos) {
+        admin_port_ = port;
+      } else {
+        port_ = port;
+      }
+      return true;
+    }
+    pollfd p{out_fd_, POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0) continue;
     char buf[256];
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    const ssize_t n = ::read(out_fd_, buf, sizeof buf);
+    if (n <= 0) return false;
+    out_.append(buf, static_cast<size_t>(n));
   }
-  ::close(fds[0]);
-  const auto at = out.rfind(':');
-  if (out.find("listening on") == std::string::npos || at == std::string::npos) {
+  return false;
+}
+
+void Daemon::WaitListening() {
+  const bool ok = ReadUntil("hourglassd: listening on ");
+  if (out_.find("hourglassd: admin listening on ") != std::string::npos && admin_port_ == 0) {
+    ReadUntil("hourglassd: admin listening on ");
+  }
+  ::close(out_fd_);
+  out_fd_ = -1;
+  if (!ok) {
+    const std::string out = out_;
     Stop(SIGKILL);
     throw std::runtime_error("hourglassd did not start: " + out + Stderr());
   }
-  port_ = static_cast<uint16_t>(std::stoi(out.substr(at + 1)));
 }
 
 Daemon::~Daemon() {
   if (pid_ > 0) Stop(SIGKILL);
+  if (out_fd_ >= 0) ::close(out_fd_);
   std::error_code ec;
   fs::remove(stderr_path_, ec);
 }

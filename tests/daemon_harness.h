@@ -34,11 +34,16 @@ class Daemon {
   // exits first.
   // `listen` picks a fixed address instead (a restart on the same port);
   // `data_dir` overrides [data] dir (--data-dir).
+  // `until_admin`: return once the admin listener is up (before the data is
+  // loaded); WaitListening() then waits for the protocol port.
   explicit Daemon(const std::filesystem::path& config, const std::string& listen = "127.0.0.1:0",
-                  const std::string& data_dir = "");
+                  const std::string& data_dir = "", bool until_admin = false);
   ~Daemon();
 
   uint16_t port() const { return port_; }
+  // The [admin] listener's port (0: the config has none).
+  uint16_t admin_port() const { return admin_port_; }
+  void WaitListening();
   pid_t pid() const { return pid_; }
   // Sends `signal` and waits for the exit; returns the exit code (or 128 +
   // signal number when it died of a signal).
@@ -50,8 +55,14 @@ class Daemon {
   static int RunToExit(const std::filesystem::path& config, std::string& stderr_text);
 
  private:
+  // Reads stdout until a line holding `marker`; false at exit or timeout.
+  bool ReadUntil(const std::string& marker);
+
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  uint16_t admin_port_ = 0;
+  int out_fd_ = -1;
+  std::string out_;
   std::filesystem::path stderr_path_;
 };
 
