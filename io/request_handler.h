@@ -58,7 +58,7 @@ struct HandlerOps {
   size_t decision_ring = 0;
   // Writes the `stats` answer's figures (the same as /metrics); null: the
   // op is refused as unavailable.
-  std::function<void(JsonWriter&)> stats;
+  std::function<void(JsonWriter&)> stats = nullptr;
 };
 
 class RequestHandler : public LineHandler {
