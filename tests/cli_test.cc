@@ -351,6 +351,34 @@ TEST_F(CliTest, TokensAndRoles) {
   EXPECT_EQ(Hg({"reload"}, {std::string("HOURGLASS_TOKEN=") + kOpsToken}).code, 0);
 }
 
+TEST_F(CliTest, StatsShowsTheDaemonsFigures) {
+  Start();
+  ASSERT_EQ(Hg({"route", "--lat", "31.2304", "--lon", "121.4737", "-i", "A", "--order", "O-1",
+                "--reserve"})
+                .code,
+            0);
+  ASSERT_EQ(Hg({"route", "--lat", "0", "--lon", "0", "-i", "A"}).code, 1);
+  const CliRun table = Hg({"stats"});
+  EXPECT_EQ(table.code, 0) << table.err;
+  EXPECT_EQ(Words(Lines(table.out).at(0)), (std::vector<std::string>{"KEY", "VALUE"}));
+  EXPECT_EQ(RowOf(table.out, "rules_version"), (std::vector<std::string>{"rules_version", "1"}))
+      << table.out;
+  EXPECT_EQ(RowOf(table.out, "stores"), (std::vector<std::string>{"stores", "2"})) << table.out;
+  EXPECT_EQ(RowOf(table.out, "journal.last_seq"),
+            (std::vector<std::string>{"journal.last_seq", "1"}))
+      << table.out;
+  EXPECT_EQ(RowOf(table.out, "routes.not_found.no_store_in_range"),
+            (std::vector<std::string>{"routes.not_found.no_store_in_range", "1"}))
+      << table.out;
+  // --json: the answer line as it came.
+  const CliRun json = Hg({"--json", "stats"});
+  EXPECT_EQ(json.code, 0) << json.err;
+  const Answer a = Json(json);
+  EXPECT_TRUE(a.ok());
+  EXPECT_EQ(a.Int("rules_version"), 1);
+  EXPECT_EQ(a.root["journal"]["last_seq"].get_int64().value(), 1);
+}
+
 TEST_F(CliTest, SpeaksTls) {
   if (!MakeTestCertificates(dir_.path())) GTEST_SKIP() << "the openssl command is missing";
   const std::string ca = (dir_.path() / "ca.pem").string();
