@@ -164,6 +164,7 @@ AdminResponse AdminApi::Stores() const {
   for (const StoreSaturation& s : sat) {
     if (alloc::Raw(s.store) < sat_by_store.size()) sat_by_store[alloc::Raw(s.store)] = &s;
   }
+  const size_t stock_stores = parts_.allocator->inventory().stock.stores();
   std::string body;
   JsonWriter w(body);
   w.BeginObject().Field("ok", true).Key("stores").BeginArray();
@@ -173,6 +174,10 @@ AdminResponse AdminApi::Stores() const {
     WriteStoreBasics(w, s);
     w.Key("reach_km").Fixed(s.zone ? s.ReachKm() : ReachKm(s, *rules), 2);
     if (i < rows_out.size()) w.Field("rows_out", static_cast<int64_t>(rows_out[i]));
+    if (i < stock_stores) {
+      w.Field("skus", static_cast<int64_t>(
+                          parts_.allocator->inventory().stock.RowCount(alloc::StoreIdx{i})));
+    }
     if (const StoreSaturation* c = sat_by_store[i]) {
       w.Field("capacity", c->capacity).Field("used", c->used);
       w.Key("load").Fixed(c->share(), 3);

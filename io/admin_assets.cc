@@ -21,6 +21,7 @@
   extern "C" const char hourglass_asset_##name##_end[];
 
 HOURGLASS_ASSET(index_html, "index.html")
+HOURGLASS_ASSET(map_js, "map.js")
 HOURGLASS_ASSET(china_geojson, "china.geojson")
 
 namespace hourglass::io {
@@ -39,9 +40,11 @@ const AdminAsset* FindAdminAsset(std::string_view path) {
 #define HOURGLASS_ASSET_BYTES(name) \
   Bytes(hourglass_asset_##name##_begin, hourglass_asset_##name##_end)
   static const AdminAsset kIndex{"text/html; charset=utf-8", HOURGLASS_ASSET_BYTES(index_html)};
+  static const AdminAsset kScript{"text/javascript; charset=utf-8", HOURGLASS_ASSET_BYTES(map_js)};
   static const AdminAsset kChina{"application/geo+json", HOURGLASS_ASSET_BYTES(china_geojson)};
 #undef HOURGLASS_ASSET_BYTES
   if (path == "/" || path == "/index.html") return &kIndex;
+  if (path == "/map.js") return &kScript;
   if (path == "/china.geojson") return &kChina;
   return nullptr;
 }

@@ -6,9 +6,13 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "tests/daemon_harness.h"
@@ -260,6 +264,33 @@ TEST_F(AdminTest, BadHttpIsRefusedAndChangesNothing) {
   EXPECT_EQ(requests_only(Scrape()), before);
   EXPECT_EQ(HttpGet(admin, "/healthz").status, 200);
   EXPECT_TRUE(Call(R"({"op":"ping"})").ok());
+}
+
+TEST_F(AdminTest, GrafanaDashboardUsesOnlyExportedMetrics) {
+  Start();
+  // Per-subscription series exist once a subscription does.
+  Client sub(daemon_->port());
+  ASSERT_TRUE(sub.Call(R"({"op":"subscribe","name":"grafana","from":1})").ok());
+  std::set<std::string> exported;
+  for (const auto& [sample, value] : Scrape()) {
+    std::string name = sample.substr(0, sample.find('{'));
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (name.ends_with(suffix)) exported.insert(name.substr(0, name.size() - strlen(suffix)));
+    }
+    exported.insert(name);
+  }
+  std::ifstream in(HOURGLASS_SOURCE_DIR "/configs/grafana/hourglass.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string dashboard = text.str();
+  const std::regex metric("hourglass_[a-z_]+");
+  size_t used = 0;
+  for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), metric);
+       it != std::sregex_iterator(); ++it) {
+    ++used;
+    EXPECT_TRUE(exported.contains(it->str())) << it->str() << " is not exported";
+  }
+  EXPECT_GT(used, 15u);
 }
 
 TEST_F(AdminTest, AdminListenConfig) {
