@@ -58,6 +58,7 @@
 
 #include "bench/peer_pg_session.h"
 #include "bench/peer_wire.h"
+#include "bench/stock_feed.h"
 #include "io/latency_histogram.h"
 #include "io/load_error.h"
 #include "io/tls_context.h"
@@ -144,6 +145,8 @@ struct Options {
   bool one_pass = false;          // connection i sends orders i, i + N, i + 2N, ... (N connections)
   std::string tls_ca;             // set: connect over TLS, verifying the daemon against this CA
   std::string tls_cert, tls_key;  // a client certificate for mutual TLS
+  std::string stock_updates;      // stock.set lines to stream alongside ("" : none)
+  double stock_rate = 1000;       // their rate, per second
 };
 
 const char* TargetName(Target t) {
@@ -184,6 +187,9 @@ Load-tests hourglassd: pipelined route (and commit/release) requests over TCP co
   --search-km KM       redis, pg: how far the route scripts look for stores (default 8)
   --tls-ca FILE        speak TLS, verifying the daemon's certificate (for --host) against this
                        PEM CA file; --tls-cert FILE --tls-key FILE add a client certificate
+  --stock-updates FILE stream these stock.set lines (e.g. stock_updates.ndjson from hourglass-gen
+                       --stock-updates N) on one more connection while the workload runs
+  --stock-rate R       their rate in stock.set/s on a fixed schedule (default 1000)
   --help               print this help
 Exit status: 0 clean, 1 transport errors or ok:false answers, 2 bad flags or orders file.
 )";
@@ -286,6 +292,10 @@ Options ParseArgs(int argc, char** argv) {
       opt.tls_cert = value;
     } else if (name == "--tls-key") {
       opt.tls_key = value;
+    } else if (name == "--stock-updates") {
+      opt.stock_updates = value;
+    } else if (name == "--stock-rate") {
+      opt.stock_rate = ParseSeconds(name, value, 0.001, 1e7);
     } else {
       UsageError("unknown flag '" + std::string(name) + "'");
     }
@@ -303,6 +313,9 @@ Options ParseArgs(int argc, char** argv) {
                " runs only --workload reserve (the peer scripts always reserve)");
   }
   if (opt.orders.empty()) UsageError("--orders is required");
+  if (!opt.stock_updates.empty() && (opt.target != Target::kHourglass || !opt.tls_ca.empty())) {
+    UsageError("--stock-updates is for --target hourglass over plain TCP");
+  }
   if (!opt.tls_ca.empty() && opt.target != Target::kHourglass) {
     UsageError("--tls-ca is for --target hourglass");
   }
@@ -1090,6 +1103,7 @@ struct Report {
   uint64_t errors = 0;      // measured ok:false / unreadable answers
   double client_cpu_s = 0;  // this process, warm-up to the last answer
   double wall_s = 0;
+  std::optional<StockFeed::Result> feed;  // with --stock-updates
 };
 
 // User + system CPU time of this process so far.
@@ -1230,6 +1244,16 @@ void PrintReport(const Options& opt, const Report& r, const Stats& s) {
   }
   std::printf("\n");
   if (!s.first_problem.empty()) std::printf("  first error %s\n", s.first_problem.c_str());
+  if (r.feed) {
+    std::printf(
+        "  stock.set   %llu sent in %.2f s (%.0f/s, warm-up included), ok %llu, refused %llu\n",
+        static_cast<unsigned long long>(r.feed->sent), r.feed->seconds,
+        r.feed->sent / std::max(r.feed->seconds, 1e-9), static_cast<unsigned long long>(r.feed->ok),
+        static_cast<unsigned long long>(r.feed->refused));
+    if (!r.feed->first_refusal.empty()) {
+      std::printf("  first refused stock.set %s\n", r.feed->first_refusal.c_str());
+    }
+  }
 }
 
 std::string ReportJson(const Options& opt, const Report& r, const Stats& s) {
@@ -1272,6 +1296,10 @@ std::string ReportJson(const Options& opt, const Report& r, const Stats& s) {
     by_op += str(kOpNames[i]) + ": " + LatencyJson(s.latency_ns[i]);
   }
   field("latency_us_by_op", by_op + "}");
+  field("stock_updates", r.feed ? "{\"sent\": " + num(r.feed->sent) + ", \"ok\": " +
+                                      num(r.feed->ok) + ", \"refused\": " + num(r.feed->refused) +
+                                      ", \"seconds\": " + Fmt("%.3f", r.feed->seconds) + "}"
+                                : "null");
   field("found", num(s.found));
   field("not_found", num(s.not_found));
   field("not_found_reasons", TallyJson(s.not_found_reasons));
@@ -1354,6 +1382,15 @@ int Main(int argc, char** argv) {
   const auto seconds = [](double s) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
   };
+  std::unique_ptr<StockFeed> feed;
+  if (!opt.stock_updates.empty()) {
+    feed = std::make_unique<StockFeed>(opt.stock_updates, opt.stock_rate);
+    if (!feed->error().empty()) InputError(feed->error());
+    if (const std::string error = feed->Start(endpoint); !error.empty()) {
+      std::fprintf(stderr, "%s: %s\n", kProgram, error.c_str());
+      return 1;
+    }
+  }
   const double cpu_at_start = ProcessCpuSeconds();
   plan.start = Clock::now();
   plan.measure_from = plan.start + seconds(opt.warmup_s);
@@ -1375,6 +1412,7 @@ int Main(int argc, char** argv) {
     });
   }
   for (auto& w : workers) w->thread.join();
+  if (feed) feed->Stop();
   const double wall_s = std::chrono::duration<double>(Clock::now() - plan.start).count();
   const double client_cpu_s = ProcessCpuSeconds() - cpu_at_start;
 
@@ -1390,6 +1428,7 @@ int Main(int argc, char** argv) {
   r.errors = total.errors.total();
   r.client_cpu_s = client_cpu_s;
   r.wall_s = wall_s;
+  if (feed) r.feed = feed->result();
   if (opt.requests > 0) {
     r.window_s = total.last_answer > plan.measure_from
                      ? std::chrono::duration<double>(total.last_answer - plan.measure_from).count()
@@ -1409,7 +1448,8 @@ int Main(int argc, char** argv) {
       return 1;
     }
   }
-  const bool clean = r.errors == 0 && total.errors_unmeasured == 0 && total.transport_errors == 0;
+  const bool clean = r.errors == 0 && total.errors_unmeasured == 0 && total.transport_errors == 0 &&
+                     (!r.feed || r.feed->refused == 0);
   return clean ? 0 : 1;
 }
 

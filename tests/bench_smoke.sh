@@ -63,6 +63,23 @@ for spec in mixed:0 reserve:0.5 quote:0.5; do
   fi
 done
 
+# A concurrent stock.set stream (a POS feed): every line answered ok, counted in the report; a
+# stock.set the daemon refuses (an unknown store) makes the exit status 1.
+sed -n '2,51p' "$src/configs/sample/stock.csv" |
+  awk -F, '{printf "{\"op\":\"stock.set\",\"store\":\"%s\",\"sku\":\"%s\",\"on_hand\":%d}\n", $1, $2, $3 + 1}' \
+  >"$tmp/updates.ndjson"
+run_bench quote 0 "$src/configs/sample/orders.ndjson" --duration-s 1 \
+  --stock-updates "$tmp/updates.ndjson" --stock-rate 500 >/dev/null ||
+  fail "stock feed: hourglass-bench exited non-zero"
+sent=$(sed -n 's/.*"stock_updates": {"sent": \([0-9]*\), "ok": \([0-9]*\), "refused": 0.*/\1=\2/p' "$tmp/out.json")
+[ -n "$sent" ] && [ "${sent%%=*}" = "${sent#*=}" ] && [ "${sent%%=*}" -gt 100 ] ||
+  fail "stock feed: expected >100 stock.set sent, all ok; report says '$sent'"
+echo '{"op":"stock.set","store":"NO-SUCH-STORE","sku":"SKU-00001","on_hand":1}' >"$tmp/bad_updates.ndjson"
+rc=0
+run_bench quote 0 "$src/configs/sample/orders.ndjson" --duration-s 0.5 \
+  --stock-updates "$tmp/bad_updates.ndjson" --stock-rate 100 >/dev/null || rc=$?
+[ "$rc" -eq 1 ] || fail "a refused stock.set: exit $rc, expected 1"
+
 # An order the daemon refuses (qty 0): counted by its code, and the exit status is 1.
 echo '{"op":"route","order":"O-1","lat":31.2,"lon":121.4,"items":[{"sku":"SKU-00001","qty":0}]}' \
   >"$tmp/bad.ndjson"
