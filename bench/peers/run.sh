@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
     --port-base) port_base=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "peers: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
