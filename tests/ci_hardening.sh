@@ -27,9 +27,13 @@ tsan_unit_tests='^Concurrency\.'
 tsan_daemon_tests='^(DaemonTest\.(Racing|Pipelined|SigtermWithPipelined)|RoutingRulesTest\..*UnderLoad|JournalTest\.(StalledSubscriber|Snapshots|KillNineTwentyTimes))'
 tsan_targets=(hourglassd hourglass_concurrency_tests)
 
-# CPU seconds used so far by finished child processes (user + sys), from `times`.
+# Sets cpu_now to the CPU seconds used so far by finished child processes (user + sys). `times`
+# must run in this shell (in a $(...) subshell it would see no children), so it writes a file.
+cpu_file="$(mktemp)"
+trap 'rm -f "$cpu_file"' EXIT
 child_cpu() {
-  times | tail -n 1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+  times >"$cpu_file"
+  cpu_now="$(tail -n 1 "$cpu_file" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')"
 }
 
 # Runs a stage and records its wall time and the CPU time it used: on a shared machine the
@@ -37,12 +41,14 @@ child_cpu() {
 timings=()
 stage() {
   local name="$1" start="$SECONDS" cpu_start
-  cpu_start="$(child_cpu)"
+  child_cpu
+  cpu_start="$cpu_now"
   shift
   echo "== ci: $name"
   "$@"
+  child_cpu
   timings+=("$(printf '%-26s %5d s wall %6d s cpu' "$name" $((SECONDS - start)) \
-    $(($(child_cpu) - cpu_start)))")
+    $((cpu_now - cpu_start)))")
 }
 
 # Fails (listing them) when any sanitizer wrote a report into $1.
