@@ -62,6 +62,8 @@ cleanup() {
   rm -rf "$tmp" ${pgroot:+"$pgroot"}
 }
 trap cleanup EXIT
+# Killed (a ctest timeout, Ctrl-C): still stop the servers, whose daemons outlive this shell.
+trap 'exit 130' INT TERM HUP
 # PostgreSQL refuses to run as root.
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 free_port() {
