@@ -123,11 +123,15 @@ void StockTable::ConsumeLocked(StoreStock& s, std::span<const Line> lines) {
 void StockTable::RecordCommitsLocked(StoreStock& s, std::span<const Line> lines, uint64_t seq) {
   if (seq == 0) return;
   for (const Line& line : lines) {
-    if (s.commits.size() == kCommitHistory) {
-      s.commits_known_after = s.commits.front().seq;
-      s.commits.pop_front();
+    const CommitMark mark{line.sku, line.qty, seq};
+    if (s.commits.size() < kCommitHistory) {
+      s.commits.push_back(mark);
+      continue;
     }
-    s.commits.push_back({line.sku, line.qty, seq});
+    // Full: the oldest mark (at oldest_commit) makes way.
+    s.commits_known_after = s.commits[s.oldest_commit].seq;
+    s.commits[s.oldest_commit] = mark;
+    s.oldest_commit = (s.oldest_commit + 1) % kCommitHistory;
   }
 }
 
@@ -227,6 +231,7 @@ void StockTable::ForgetCommitsUpTo(uint64_t seq) {
   for (size_t i = 0; i < stores_count_; ++i) {
     std::lock_guard lock(stores_[i].mu);
     stores_[i].commits.clear();
+    stores_[i].oldest_commit = 0;
     stores_[i].commits_known_after = seq;
   }
 }

@@ -12,7 +12,6 @@
 #define HOURGLASS_ALLOC_STOCK_TABLE_H_
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -171,10 +170,14 @@ class StockTable {
   static constexpr size_t kCommitHistory = 1024;
   struct StoreStock {
     mutable std::mutex mu;
-    std::vector<Entry> loading;        // rows before Seal
-    std::vector<SkuIdx> skus;          // sorted; guarded by mu
-    std::vector<Units> levels;         // levels[i] belongs to skus[i]; guarded by mu
-    std::deque<CommitMark> commits;    // oldest first; guarded by mu
+    std::vector<Entry> loading;  // rows before Seal
+    std::vector<SkuIdx> skus;    // sorted; guarded by mu
+    std::vector<Units> levels;   // levels[i] belongs to skus[i]; guarded by mu
+    // The latest commits, a ring once full (oldest at oldest_commit); a
+    // vector, not a deque, because an empty deque allocates and most stores
+    // commit nothing between snapshots. Guarded by mu.
+    std::vector<CommitMark> commits;
+    size_t oldest_commit = 0;
     uint64_t commits_known_after = 0;  // every commit with a larger seq is in `commits`
   };
   // The bodies of the changes, with the store's lock already held.

@@ -102,6 +102,25 @@ TEST(StockTable, LevelAsOfForgottenHistoryIsRefused) {
   EXPECT_EQ(t.Set(kStore, kA, 9, 500).level.on_hand, 9);
 }
 
+// The table keeps the latest 1,024 commits per store: older levels are
+// refused, newer ones have exactly the later commits deducted.
+TEST(StockTable, CommitHistoryKeepsTheLatestAndForgetsTheOldest) {
+  StockTable t = MakeTable();
+  t.Set(kStore, kA, 5000);
+  uint64_t seq = 100;
+  for (int i = 0; i < 1030; ++i) {  // seq 101 .. 1130, one unit each
+    const std::vector<Line> lines = {{kA, 1}};
+    ASSERT_TRUE(t.TryHold(kStore, lines));
+    t.Consume(kStore, lines, [&] { return ++seq; });
+  }
+  const StockTable::SetOutcome old = t.Set(kStore, kA, 9, 105);
+  EXPECT_TRUE(old.stale);
+  EXPECT_EQ(old.history_from, 106u);  // 101..106 made way for the last six
+  EXPECT_EQ(t.Set(kStore, kA, 5000, 106).deducted, 1024);
+  EXPECT_EQ(t.Set(kStore, kA, 5000, 1000).deducted, 130);
+  EXPECT_EQ(t.Set(kStore, kA, 5000, 1130).deducted, 0);
+}
+
 TEST(StockTable, SealReportsDuplicateRow) {
   StockTable t(1);
   t.LoadRow(kStore, kA, 1);
