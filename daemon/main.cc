@@ -13,6 +13,9 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#ifdef HOURGLASS_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 
 #include "alloc/allocator.h"
 #include "daemon/service_notify.h"
@@ -39,6 +42,17 @@
 #include "io/tls_context.h"
 
 namespace {
+
+// Loading builds the stock table through temporary per-store buffers (about
+// as large as the table); once it is built they are freed, and jemalloc is
+// told to give those pages back now, so the resident size after start is the
+// live data, not its high-water mark.
+void ReturnFreedMemory() {
+#ifdef HOURGLASS_WITH_JEMALLOC
+  static_assert(MALLCTL_ARENAS_ALL == 4096, "the purge key below names every arena");
+  mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
+#endif
+}
 
 namespace asio = boost::asio;
 using namespace hourglass;
@@ -256,6 +270,7 @@ int Run(const Args& args) {
   } else {
     io::LoadStock(config.stock_csv, config.stores_csv, *inventory);
   }
+  ReturnFreedMemory();
   const std::string loaded_from =
       snapshot ? snapshot->filename().string() : config.stock_csv.filename().string();
   const size_t store_count = inventory->Stores()->stores.size();
