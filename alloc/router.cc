@@ -126,7 +126,7 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
   pending.clear();
   served = false;
   const StoreSet& stores = ctx.view->stores;
-  // A max-heap on "ranks later", so its top is the best pending candidate.
+  // "Ranks later": a max-heap on it keeps the best pending candidate on top.
   const auto later = [&stores](const Candidate& a, const Candidate& b) {
     if (a.eta_min != b.eta_min) return a.eta_min > b.eta_min;
     if (a.distance_km != b.distance_km) return a.distance_km > b.distance_km;
@@ -139,28 +139,40 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
   bool in_range = false;
   bool in_time = false;
   double inner = -1;  // stores at or within this were judged in an earlier ring
-  for (double radius = reach / 8;; radius = std::min(reach, radius * 2)) {
+  // Two rings: a quarter of the reach (a sixteenth of the area) holds the
+  // answer for most orders near many stores; near few stores the second
+  // query costs little, and each store's distance is computed about once.
+  const auto offer = [&](const Candidate& c) {
+    scratch.candidates.push_back(c);
+    return served = serves(c);
+  };
+  for (double radius = reach / 4;; radius = reach) {
     const bool last = radius >= reach;
     scratch.nearby.clear();
-    ctx.view->index.Within(at, radius, scratch.nearby);
+    ctx.view->index.Within(at, radius, scratch.nearby, inner);
     for (const geo::NearbyStore& n : scratch.nearby) {
       if (n.distance_km <= inner || stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
       const Candidate c = Assess(n, at, ctx, in_range, in_time);
-      if (c.reject != Reject::kNone) continue;
-      pending.push_back(c);
-      std::push_heap(pending.begin(), pending.end(), later);
+      if (c.reject == Reject::kNone) pending.push_back(c);
     }
-    const double unseen_eta = ctx.view->min_prep_min + radius * min_per_km;
-    while (!pending.empty() && (last || pending.front().eta_min <= unseen_eta)) {
-      std::pop_heap(pending.begin(), pending.end(), later);
-      scratch.candidates.push_back(pending.back());
-      pending.pop_back();
-      if (serves(scratch.candidates.back())) {
-        served = true;
-        return NoRouteReason::kNone;
+    if (last) {
+      // Every store is seen: the rest in rank order, one sort.
+      std::sort(pending.begin(), pending.end(),
+                [&later](const Candidate& a, const Candidate& b) { return later(b, a); });
+      for (const Candidate& c : pending) {
+        if (offer(c)) return NoRouteReason::kNone;
       }
+      break;
     }
-    if (last) break;
+    // Offer those no unseen store can rank before, best first.
+    std::make_heap(pending.begin(), pending.end(), later);
+    const double unseen_eta = ctx.view->min_prep_min + radius * min_per_km;
+    while (!pending.empty() && pending.front().eta_min <= unseen_eta) {
+      std::pop_heap(pending.begin(), pending.end(), later);
+      const Candidate c = pending.back();
+      pending.pop_back();
+      if (offer(c)) return NoRouteReason::kNone;
+    }
     inner = radius;
   }
   if (!scratch.candidates.empty()) return NoRouteReason::kNone;

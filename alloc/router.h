@@ -96,14 +96,13 @@ class Router {
   NoRouteReason Rank(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch) const;
 
   // Rank's order, found lazily for "the first candidate that can serve":
-  // stores come in rings of growing radius, and a candidate is offered to
-  // `serves` as soon as no store further out could rank before it (its ETA
-  // is at most the shortest prep plus the fastest courier to the ring's
-  // edge). Stops at the first one served: scratch.candidates then ends with
-  // it and `served` is set. Otherwise every candidate was offered, and
-  // scratch.candidates and the result are what Rank gives. A decision near
-  // many stores thus judges the few nearest, not all within reach.
-  // Not for explain (keep_rejected): rejected stores are not collected.
+  // stores within a quarter of the reach come first, and a candidate is
+  // offered to `serves` as soon as no store further out could rank before it
+  // (its ETA is at most the shortest prep plus the fastest courier to the
+  // ring's edge); then the rest, in order. Stops at the first one served: scratch.candidates then
+  // ends with it and `served` is set. Otherwise every candidate was offered, and scratch.candidates
+  // and the result are what Rank gives. A decision near many stores thus judges the few nearest,
+  // not all within reach. Not for explain (keep_rejected): rejected stores are not collected.
   NoRouteReason RankUntil(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch,
                           FunctionRef<bool(const Candidate&)> serves, bool& served) const;
 

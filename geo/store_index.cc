@@ -35,6 +35,7 @@ struct AppendIfWithin {
   double center_cos_lat;
   std::array<double, 3> c;  // center on the unit sphere
   double max_chord2;        // squared chord of the reach, with slack
+  double min_chord2;        // squared chord surely within the inner ring (-1: none)
   double reach_km;
   std::vector<NearbyStore>* out;
 
@@ -42,7 +43,8 @@ struct AppendIfWithin {
     const double dx = bg::get<0>(e.first) - c[0];
     const double dy = bg::get<1>(e.first) - c[1];
     const double dz = bg::get<2>(e.first) - c[2];
-    if (dx * dx + dy * dy + dz * dz > max_chord2) return *this;
+    const double chord2 = dx * dx + dy * dy + dz * dz;
+    if (chord2 > max_chord2 || chord2 < min_chord2) return *this;
     const double d =
         HaversineKm(center, (*positions)[e.second], center_cos_lat, (*cos_lat)[e.second]);
     if (d <= reach_km) out->push_back({e.second, d});
@@ -72,14 +74,18 @@ StoreIndex::StoreIndex(std::span<const LatLon> stores)
 
 StoreIndex::~StoreIndex() = default;
 
-void StoreIndex::Within(LatLon center, double reach_km, std::vector<NearbyStore>& out) const {
+void StoreIndex::Within(LatLon center, double reach_km, std::vector<NearbyStore>& out,
+                        double inner_km) const {
   if (reach_km < 0) return;
+  // Shrunk by the slack, so a store at the inner edge is never skipped here.
+  const double inner = inner_km >= 0 ? ChordForArcKm(inner_km) - kChordSlack : -1;
+  const double min_chord2 = inner > 0 ? inner * inner : -1;
   const auto c = UnitVector(center);
   const double h = ChordForArcKm(reach_km) + kChordSlack;
   const Box3 box(Point3(c[0] - h, c[1] - h, c[2] - h), Point3(c[0] + h, c[1] + h, c[2] + h));
-  tree_->rtree.query(
-      bgi::intersects(box),
-      AppendIfWithin{&positions_, &cos_lat_, center, CosLat(center), c, h * h, reach_km, &out});
+  tree_->rtree.query(bgi::intersects(box),
+                     AppendIfWithin{&positions_, &cos_lat_, center, CosLat(center), c, h * h,
+                                    min_chord2, reach_km, &out});
 }
 
 }  // namespace hourglass::geo

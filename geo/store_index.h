@@ -31,7 +31,11 @@ class StoreIndex {
 
   // Appends to `out` (not cleared) every store with distance <= reach_km.
   // Order is unspecified. Allocates only when `out` must grow.
-  void Within(LatLon center, double reach_km, std::vector<NearbyStore>& out) const;
+  // With `inner_km` >= 0, stores surely within inner_km (by the cheap chord
+  // test) are left out, so a search in growing rings computes each store's
+  // distance about once; the caller still drops distance <= inner_km itself.
+  void Within(LatLon center, double reach_km, std::vector<NearbyStore>& out,
+              double inner_km = -1) const;
 
   size_t size() const { return positions_.size(); }
 
