@@ -245,13 +245,14 @@ int Run(const Args& args) {
     try {
       admin = std::make_unique<io::AdminServer>(
           config.admin_host, config.admin_port,
-          [&admin_api](const io::AdminRequest& request) { return admin_api.Handle(request); });
+          [&admin_api](const io::AdminRequest& request) { return admin_api.Handle(request); }, tls);
     } catch (const std::system_error& e) {
       throw io::LoadError(config.file.string() + ": [admin] listen " + config.admin_host + ":" +
                           std::to_string(config.admin_port) + ": cannot listen: " + e.what());
     }
     admin->Start();
-    std::printf("hourglassd: admin listening on %s:%u\n", config.admin_host.c_str(), admin->port());
+    std::printf("hourglassd: admin listening on %s:%u%s\n", config.admin_host.c_str(),
+                admin->port(), tls ? " (HTTPS)" : "");
     std::fflush(stdout);
   }
   WaitForStartGate();

@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <system_error>
 #include <thread>
 
@@ -27,6 +28,7 @@ struct AdminServer::Impl {
   asio::io_context ctx{1};
   tcp::acceptor acceptor{ctx};
   Handler handler;
+  std::shared_ptr<asio::ssl::context> tls;
   std::thread thread;
   size_t open = 0;  // listener thread only
 
@@ -40,11 +42,16 @@ struct AdminServer::Impl {
         socket.close(ignored);
         continue;
       }
-      asio::co_spawn(ctx, Session(std::move(socket)), asio::detached);
+      if (tls) {
+        asio::co_spawn(ctx, SecureSession(std::move(socket)), asio::detached);
+      } else {
+        asio::co_spawn(ctx, PlainSession(std::move(socket)), asio::detached);
+      }
     }
   }
 
-  asio::awaitable<void> Send(beast::tcp_stream& stream, const AdminResponse& r, unsigned version,
+  template <typename Stream>
+  asio::awaitable<void> Send(Stream& stream, const AdminResponse& r, unsigned version,
                              bool keep_alive, bool head) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "hourglassd");
@@ -54,19 +61,43 @@ struct AdminServer::Impl {
     res.body() = head ? std::string() : r.body;
     res.prepare_payload();
     if (head) res.content_length(r.body.size());
-    stream.expires_after(kIdleTimeout);
+    beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
     co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
+  asio::awaitable<void> PlainSession(tcp::socket socket) {
     ++open;
     beast::tcp_stream stream(std::move(socket));
+    co_await Serve(stream);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    --open;
+  }
+
+  asio::awaitable<void> SecureSession(tcp::socket socket) {
+    ++open;
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+    beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                                asio::as_tuple(asio::use_awaitable));
+    if (!ec) {
+      co_await Serve(stream);
+      co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+    }
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    --open;
+  }
+
+  // Requests on one connection, in turn, until it closes or errs.
+  template <typename Stream>
+  asio::awaitable<void> Serve(Stream& stream) {
     beast::flat_buffer buffer;
     while (true) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(kMaxHeaderBytes);
       parser.body_limit(kMaxBodyBytes);
-      stream.expires_after(kIdleTimeout);
+      beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
       auto [ec, n] =
           co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       if (ec) {
@@ -75,7 +106,8 @@ struct AdminServer::Impl {
                                ec == http::error::buffer_overflow;
         const bool closed = ec == http::error::end_of_stream || ec == beast::error::timeout ||
                             ec == asio::error::operation_aborted ||
-                            ec == asio::error::connection_reset || ec == asio::error::eof;
+                            ec == asio::error::connection_reset || ec == asio::error::eof ||
+                            ec == asio::ssl::error::stream_truncated;
         if (too_large) {
           co_await Send(stream,
                         Refusal(413, "request too large: headers up to 8 KiB, body up to 64 KiB"),
@@ -99,15 +131,14 @@ struct AdminServer::Impl {
       co_await Send(stream, r, req.version(), keep, head);
       if (!keep) break;
     }
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    --open;
   }
 };
 
-AdminServer::AdminServer(const std::string& host, uint16_t port, Handler handler)
+AdminServer::AdminServer(const std::string& host, uint16_t port, Handler handler,
+                         std::shared_ptr<asio::ssl::context> tls)
     : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
+  impl_->tls = std::move(tls);
   boost::system::error_code ec;
   const auto fail = [&ec](const char* what) {
     if (ec) throw std::system_error(std::error_code(ec.value(), std::system_category()), what);

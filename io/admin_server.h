@@ -8,6 +8,9 @@
 // 400, then closed; at most kMaxConnections at once (more are closed at
 // once); a connection idle for kIdleTimeout is closed. Keep-alive is kept.
 //
+// With a TLS context (the daemon's [tls]), it speaks only HTTPS: a client that
+// does not complete the handshake is closed without an answer.
+//
 // Thread-safety: construct, Start and Stop from one thread; the handler runs
 // on the listener's thread only.
 #ifndef HOURGLASS_IO_ADMIN_SERVER_H_
@@ -19,6 +22,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace hourglass::io {
 
@@ -45,7 +52,9 @@ class AdminServer {
   using Handler = std::function<AdminResponse(const AdminRequest&)>;
 
   // Binds and listens; throws std::system_error when the address is unusable.
-  AdminServer(const std::string& host, uint16_t port, Handler handler);
+  // `tls` (may be null: plain HTTP) must outlive the server.
+  AdminServer(const std::string& host, uint16_t port, Handler handler,
+              std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;

@@ -1,4 +1,4 @@
-// TLS on the order listener, end to end through the real daemon with
+// TLS on the order and admin listeners, end to end through the real daemon with
 // certificates made by the test (openssl CLI): route + reserve answered over
 // TLS, a plain-TCP client refused without harming the TLS ones, mutual TLS,
 // and clear start-up errors for a missing, unreadable or mismatched cert/key.
@@ -12,6 +12,7 @@
 
 #include "io/tls_context.h"
 #include "tests/daemon_harness.h"
+#include "tests/http_client.h"
 #include "tests/tls_harness.h"
 
 namespace hourglass::testing {
@@ -121,6 +122,38 @@ TEST_F(TlsTest, BadCertificateOrKeyStopsStartUpNamingTheFile) {
     EXPECT_NE(StartupError("cert = \"server.pem\"\nkey = \"server.key\"\n").find("cannot be read"),
               std::string::npos);
   }
+}
+
+// With [tls], the admin listener speaks HTTPS with the same certificate; a
+// plain HTTP client gets no answer, and HTTPS clients beside it are served.
+TEST_F(TlsTest, AdminListenerSpeaksOnlyHttps) {
+  const fs::path config =
+      dir_.Write("h.toml",
+                 "[data]\nstores = \"stores.csv\"\nstock = \"stock.csv\"\ndir = \"var\"\n"
+                 "[admin]\nlisten = \"127.0.0.1:0\"\n"
+                 "[tls]\ncert = \"server.pem\"\nkey = \"server.key\"\n");
+  Daemon d(config);
+  ASSERT_NE(d.admin_port(), 0);
+  const auto https_get = [&](const std::string& path) {
+    // openssl s_client verifies the daemon's certificate against the test CA.
+    const std::string cmd =
+        "printf 'GET " + path + " HTTP/1.0\\r\\n\\r\\n' | openssl s_client -quiet " +
+        "-verify_return_error -CAfile " + (dir_.path() / "ca.pem").string() +
+        " -connect 127.0.0.1:" + std::to_string(d.admin_port()) + " 2>/dev/null";
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) return out;
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    pclose(p);
+    return out;
+  };
+  const std::string health = https_get("/healthz");
+  EXPECT_NE(health.find("HTTP/1.0 200"), std::string::npos) << health;
+  EXPECT_NE(health.find("ok"), std::string::npos) << health;
+  EXPECT_EQ(HttpGet(d.admin_port(), "/healthz").status, 0);  // plain HTTP: no answer
+  EXPECT_NE(https_get("/metrics").find("hourglass_"), std::string::npos);
+  EXPECT_EQ(d.Stop(SIGTERM), 0) << d.Stderr();
 }
 
 }  // namespace
