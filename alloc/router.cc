@@ -139,13 +139,13 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
   bool in_range = false;
   bool in_time = false;
   double inner = -1;  // stores at or within this were judged in an earlier ring
-  // Two rings: a quarter of the reach (a sixteenth of the area) holds the
-  // answer for most orders near many stores; near few stores the second
-  // query costs little, and each store's distance is computed about once.
   const auto offer = [&](const Candidate& c) {
     scratch.candidates.push_back(c);
     return served = serves(c);
   };
+  // Two rings: a quarter of the reach (a sixteenth of the area) holds the
+  // answer for most orders near many stores; near few stores the second
+  // query costs little, and each store's distance is computed about once.
   for (double radius = reach / 4;; radius = reach) {
     const bool last = radius >= reach;
     scratch.nearby.clear();
