@@ -38,7 +38,7 @@ trap 'exit 0' INT TERM
 # PostgreSQL refuses to run as root: as root, its commands run as user postgres.
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 for _ in $(seq 1 600); do
-  grep -q "listening on" var/hourglassd.out 2>/dev/null && break
+  grep -q "^hourglassd: listening on " var/hourglassd.out 2>/dev/null && break
   kill -0 $daemon 2>/dev/null || { echo "hourglassd failed to start" >&2; exit 1; }
   sleep 0.1
 done

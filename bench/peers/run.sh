@@ -214,11 +214,11 @@ EOF
   "$bin/hourglassd" --config "$dir/hourglass.toml" > "$dir/daemon.out" 2> "$dir/daemon.err" &
   hg_pid=$!
   for _ in $(seq 600); do
-    grep -q "listening on" "$dir/daemon.out" && break
+    grep -q "^hourglassd: listening on " "$dir/daemon.out" && break
     kill -0 "$hg_pid" 2>/dev/null || break
     sleep 0.1
   done
-  grep -q "listening on" "$dir/daemon.out" ||
+  grep -q "^hourglassd: listening on " "$dir/daemon.out" ||
     { log "hourglassd did not start"; cat "$dir/daemon.err" >&2; exit 1; }
   bench "$run" "$hg_pid" --port "$hg_port"
   if python3 "$here/check_hourglass.py" --port "$hg_port" --stock "$data/stock.csv" \
