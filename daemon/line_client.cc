@@ -87,7 +87,15 @@ LineClient::LineClient(const std::string& address, std::chrono::milliseconds tim
   }
   ::freeaddrinfo(found);
   if (fd_ < 0) throw ConnectError("cannot connect to " + address + ": " + why);
-  if (tls != nullptr) Handshake(*tls, host);
+  if (tls == nullptr) return;
+  try {
+    Handshake(*tls, host);
+  } catch (...) {
+    // A constructor that throws runs no destructor: free the connection here.
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    ::close(fd_);
+    throw;
+  }
 }
 
 LineClient::~LineClient() {
