@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <boost/crc.hpp>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 
 #include "io/event_codec.h"
 #include "io/load_error.h"
@@ -22,6 +24,8 @@ namespace fs = std::filesystem;
 constexpr size_t kHeaderBytes = 16;
 // No event comes near this; a larger length field is damage, not data.
 constexpr uint32_t kMaxRecordBytes = 1u << 24;
+// How every event's text starts when encoded with seq 0 (see AppendEvent).
+constexpr std::string_view kSeqPlaceholder = "{\"seq\":0";
 
 int64_t SteadyNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -79,7 +83,38 @@ void SyncDirectory(const fs::path& dir) {
   }
 }
 
+// This thread's open WakeBatch scopes, and the journal whose writer it owes a
+// wake-up (at most one: a thread that appends to a second journal wakes the
+// first one's writer at once).
+thread_local int t_wake_batches = 0;
+thread_local Journal* t_owed_wake = nullptr;
+
+// A number no other Journal of this process had: keys the per-thread store view
+// cache (an address could be reused by the next journal).
+uint64_t NextInstance() {
+  static std::atomic<uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 }  // namespace
+
+Journal::WakeBatch::WakeBatch() { ++t_wake_batches; }
+
+Journal::WakeBatch::~WakeBatch() {
+  if (--t_wake_batches > 0 || t_owed_wake == nullptr) return;
+  Journal* owed = t_owed_wake;
+  t_owed_wake = nullptr;
+  owed->wake_.notify_one();
+}
+
+void Journal::WakeWriter() {
+  if (t_wake_batches == 0) {
+    wake_.notify_one();
+    return;
+  }
+  if (t_owed_wake != nullptr && t_owed_wake != this) t_owed_wake->wake_.notify_one();
+  t_owed_wake = this;
+}
 
 std::optional<SyncMode> ParseSyncMode(std::string_view text) {
   if (text == "always") return SyncMode::kAlways;
@@ -89,7 +124,7 @@ std::optional<SyncMode> ParseSyncMode(std::string_view text) {
 }
 
 Journal::Journal(JournalOptions options, const alloc::Published<alloc::StoreView>& stores)
-    : options_(std::move(options)), stores_(stores) {
+    : options_(std::move(options)), stores_(stores), instance_(NextInstance()) {
   std::error_code ec;
   fs::create_directories(options_.dir, ec);
   if (ec) {
@@ -257,19 +292,43 @@ uint64_t Journal::Append(const alloc::StoreEvent& event) { return AppendEvent(ev
 
 template <typename Event>
 uint64_t Journal::AppendEvent(const Event& event) {
+  // The text is made before the lock, with seq 0 as a placeholder (the real
+  // seq is only known under it), so that the lock orders records and copies
+  // bytes, nothing more; the writer thread fills in the checksums. The
+  // caller still holds the store's lock, so records of one store keep the
+  // order of their changes.
+  thread_local std::string text;
+  thread_local std::shared_ptr<const alloc::StoreView> view;  // this thread's, of journal view_of
+  thread_local uint64_t view_of = 0;
+  if (view_of != instance_) {
+    view.reset();
+    view_of = instance_;
+  }
+  text.clear();
+  EncodeEvent(0, event, stores_.Get(view).stores, text);
+  if (!text.starts_with(kSeqPlaceholder)) {
+    throw std::logic_error("journal: an encoded event does not start with its seq");
+  }
+  const std::string_view rest = std::string_view(text).substr(kSeqPlaceholder.size());
+  const int64_t now = options_.sync != SyncMode::kNone ? SteadyNs() : 0;
+
   std::unique_lock lock(mu_);
   const uint64_t seq = pending_last_ + 1;
   const size_t start = pending_.size();
-  pending_.append(kHeaderBytes, '\0');
-  EncodeEvent(seq, event, stores_.Get(view_).stores, pending_);
-  const size_t len = pending_.size() - start - kHeaderBytes;
-  char* header = pending_.data() + start;
-  PutU32(header, static_cast<uint32_t>(len));
-  PutU32(header + 4, Crc(seq, header + kHeaderBytes, len));
-  PutU64(header + 8, seq);
+  char digits[24];
+  const size_t seq_len =
+      static_cast<size_t>(std::to_chars(digits, digits + sizeof digits, seq).ptr - digits);
+  const size_t len = kSeqPlaceholder.size() - 1 + seq_len + rest.size();
+  pending_.resize(start + kHeaderBytes + len);
+  char* record = pending_.data() + start;
+  PutU32(record, static_cast<uint32_t>(len));
+  PutU64(record + 8, seq);  // the CRC at +4 is the writer's (see WriteBatch)
+  char* payload = record + kHeaderBytes;
+  std::memcpy(payload, kSeqPlaceholder.data(), kSeqPlaceholder.size() - 1);
+  std::memcpy(payload + kSeqPlaceholder.size() - 1, digits, seq_len);
+  std::memcpy(payload + kSeqPlaceholder.size() - 1 + seq_len, rest.data(), rest.size());
   pending_last_ = seq;
   if (options_.sync != SyncMode::kNone) {
-    const int64_t now = SteadyNs();
     pending_at_ns_.push_back(now);
     if (oldest_unacked_ns_.load(std::memory_order_relaxed) == 0) {
       oldest_unacked_ns_.store(now, std::memory_order_relaxed);
@@ -279,7 +338,7 @@ uint64_t Journal::AppendEvent(const Event& event) {
   const bool first = start == 0;
   lock.unlock();
   // The writer sleeps only when there was nothing pending; one wake-up per batch.
-  if (first) wake_.notify_one();
+  if (first) WakeWriter();
   return seq;
 }
 
@@ -325,6 +384,15 @@ bool Journal::Failed(int error, const char* what) {
   }
   failing_errno_.store(error == 0 ? EIO : error, std::memory_order_relaxed);
   return false;
+}
+
+void Journal::SealRecords() {
+  for (size_t off = 0; off < writing_.size();) {
+    char* record = writing_.data() + off;
+    const uint32_t len = GetU32(record);
+    PutU32(record + 4, Crc(GetU64(record + 8), record + kHeaderBytes, len));
+    off += kHeaderBytes + len;
+  }
 }
 
 bool Journal::WriteBatch() {
@@ -395,6 +463,7 @@ void Journal::WriterLoop() {
       stop = stopping_ && writing_.empty();
     }
     if (!writing_.empty()) {
+      SealRecords();
       if (options_.fault_write_delay_ms > 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(options_.fault_write_delay_ms));
       }

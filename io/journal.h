@@ -5,8 +5,9 @@
 // payload (the event's JSON text, see event_codec.h). Little-endian.
 // Segments are named journal-<first seq, 20 digits>.log.
 //
-// Threads: Append may be called from any thread (it takes one short mutex
-// to order records and copy them into the pending buffer). One writer thread
+// Threads: Append may be called from any thread (it encodes the record on
+// its own, then takes one short mutex to number it and copy it into the
+// pending buffer; the writer computes the checksums). One writer thread
 // writes pending records in batches — group commit: everything appended
 // while the previous batch was being synced goes out in the next write and
 // shares its fdatasync. Answers wait for AckedSeq() (see SyncMode).
@@ -99,6 +100,19 @@ class Journal : public alloc::EventLog {
   // Writes and syncs everything appended so far, then stops the writer.
   void Stop();
 
+  // While one is alive on a thread, that thread's appends do not wake the
+  // writer one by one: the first wake-up it owes is given when it ends. The
+  // I/O threads hold one around the requests of each read, so a pipelined
+  // batch is handed to the writer (and written) together instead of waking
+  // it for the first record and leaving the rest to the next write.
+  class WakeBatch {
+   public:
+    WakeBatch();
+    ~WakeBatch();
+    WakeBatch(const WakeBatch&) = delete;
+    WakeBatch& operator=(const WakeBatch&) = delete;
+  };
+
   uint64_t Append(const alloc::ReservationEvent& event) override;
   uint64_t Append(const alloc::StockSetEvent& event) override;
   uint64_t Append(const alloc::StoreEvent& event) override;
@@ -137,7 +151,11 @@ class Journal : public alloc::EventLog {
   template <typename Event>
   uint64_t AppendEvent(const Event& event);
   void WriterLoop();
+  // Wakes the writer now, or at the end of this thread's WakeBatch.
+  void WakeWriter();
   bool OpenSegment(uint64_t first_seq);
+  // Fills in the checksum of every record in writing_.
+  void SealRecords();
   bool WriteBatch();
   bool Failed(int error, const char* what);
   void SyncFile();
@@ -145,7 +163,7 @@ class Journal : public alloc::EventLog {
 
   const JournalOptions options_;
   const alloc::Published<alloc::StoreView>& stores_;
-  std::shared_ptr<const alloc::StoreView> view_;  // guarded by mu_ (refreshed by version)
+  const uint64_t instance_;  // unique in the process (see AppendEvent)
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <unordered_set>
 
+#include "io/journal.h"
 #include "io/latency_histogram.h"
 
 namespace hourglass::io {
@@ -44,6 +45,11 @@ struct Worker {
   const std::function<uint64_t()>* acked_seq = nullptr;
   std::unordered_set<ConnectionBase*> connections;  // this worker's thread only
   std::unordered_set<ConnectionBase*> waiting;      // blocked on the journal; this thread only
+  std::vector<ConnectionBase*> ready;  // scratch for waking `waiting`; this thread only
+  // A wake-up for `waiting` is posted and has not run yet: the journal's
+  // writer posts at most one at a time, however many batches it writes
+  // while this thread is busy (any thread).
+  std::atomic<bool> durable_posted{false};
   // How long answers were held back for the journal, in nanoseconds: from the
   // request's handling to the answer being handed to the socket (so it also
   // counts waiting behind an answer already being written). This thread only.
@@ -192,7 +198,11 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     }
     in_len_ += n;
     last_progress_ = std::chrono::steady_clock::now();
-    HandleLines();
+    {
+      // The changes of all these lines reach the journal's writer together.
+      Journal::WakeBatch batch;
+      HandleLines();
+    }
     Flush();
     Read();
   }
@@ -410,11 +420,16 @@ LatencyHistogram Server::JournalHold() const {
 
 void Server::NotifyDurable() {
   for (auto& w : impl_->workers) {
+    // One wake-up pending is enough: it reads the journal's position when it
+    // runs, so it also covers everything written after it was posted.
+    if (w->durable_posted.exchange(true, std::memory_order_acq_rel)) continue;
     asio::post(w->ctx, [&w = *w] {
+      w.durable_posted.exchange(false, std::memory_order_acq_rel);
       if (w.waiting.empty()) return;
-      const std::vector<ConnectionBase*> ready(w.waiting.begin(), w.waiting.end());
+      w.ready.assign(w.waiting.begin(), w.waiting.end());
       w.waiting.clear();
-      for (ConnectionBase* c : ready) c->OnDurable();
+      for (ConnectionBase* c : w.ready) c->OnDurable();
+      w.ready.clear();
     });
   }
 }

@@ -177,6 +177,57 @@ TEST_F(JournalTest, RestartAfterKillKeepsEveryConfirmedChange) {
   EXPECT_EQ(c.Call(StockOf("S-1", "A")).Int("on_hand"), 5);
 }
 
+// Pipelined reserves on several connections with sync = batch: the journal's
+// writer is woken once per read's worth of requests and each I/O thread once
+// per write, so every answer must still come (the last batch with no later
+// traffic to push it out), in request order, and every one must survive kill -9.
+TEST_F(JournalTest, PipelinedBatchReservesAreAllAnsweredAndSurviveKillNine) {
+  config_ = dir_.Write("hourglass.toml",
+                       "[data]\nstores = \"stores.csv\"\nstock = \"stock.csv\"\ndir = \"var\"\n"
+                       "[server]\nio_threads = 2\n[journal]\nsync = \"batch\"\n");
+  constexpr int kConnections = 4;
+  constexpr int kRounds = 3;
+  constexpr int kDepth = 64;
+  int64_t acked_units = 0;
+  {
+    Daemon d(config_);
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int c = 0; c < kConnections; ++c) clients.push_back(std::make_unique<Client>(d.port()));
+    for (int round = 0; round < kRounds; ++round) {
+      // Every connection's batch is in flight at once, then the answers are read.
+      for (int c = 0; c < kConnections; ++c) {
+        std::string batch;
+        for (int i = 0; i < kDepth; ++i) {
+          const std::string order =
+              "P-" + std::to_string(c) + "-" + std::to_string(round) + "-" + std::to_string(i);
+          batch += Reserve(order, "H", 1 + i % 2) + "\n";
+        }
+        clients[c]->SendRaw(batch);
+      }
+      for (int c = 0; c < kConnections; ++c) {
+        for (int i = 0; i < kDepth; ++i) {
+          const Answer a = Client::Parse(clients[c]->ReadLine());
+          ASSERT_TRUE(a.Flag("reserved")) << a.line;
+          ASSERT_EQ(a.Str("order"), "P-" + std::to_string(c) + "-" + std::to_string(round) + "-" +
+                                        std::to_string(i));
+          acked_units += 1 + i % 2;
+        }
+      }
+    }
+    EXPECT_EQ(d.Stop(SIGKILL), 128 + SIGKILL);
+  }
+  Daemon d(config_);
+  Client c(d.port());
+  int64_t held = 0;
+  for (const char* store : {"S-1", "S-2", "S-3"})
+    held += c.Call(StockOf(store, "H")).Int("reserved");
+  EXPECT_EQ(held, acked_units);
+  for (int k = 0; k < kConnections; ++k) {
+    const Answer retry = c.Call(Reserve("P-" + std::to_string(k) + "-2-63", "H", 2));
+    EXPECT_TRUE(retry.Flag("already")) << retry.line;
+  }
+}
+
 TEST_F(JournalTest, TornFinalRecordIsDroppedAndSaid) {
   {
     Daemon d(config_);
