@@ -27,6 +27,18 @@ PartLinesList LinesByPart(std::span<const OrderPart> parts, std::span<const Line
 
 }  // namespace
 
+// Drops a fresh order record on every way out of a hold that did not take
+// (no stock, at capacity, an exception from the log), so a failed hold
+// leaves the book as it found it.
+struct ReservationBook::FreshGuard {
+  Shard& shard;
+  const Slot& slot;
+  bool kept = false;
+  ~FreshGuard() {
+    if (!kept) DropIfFresh(shard, slot);
+  }
+};
+
 const char* StateName(OrderState state) {
   switch (state) {
     case OrderState::kHeld:
@@ -95,11 +107,21 @@ void ReservationBook::ForgetDeliveries(const Reservation& r) {
   }
 }
 
-void ReservationBook::Admit(Shard& shard, std::string_view order, Reservation&& r, Plan& out) {
+ReservationBook::Slot ReservationBook::SlotOf(Shard& shard, std::string_view order) {
+  auto [it, fresh] = shard.orders.try_emplace(std::string(order));
+  return {it, fresh};
+}
+
+void ReservationBook::DropIfFresh(Shard& shard, const Slot& slot) {
+  if (slot.fresh) shard.orders.erase(slot.it);
+}
+
+void ReservationBook::Admit(Shard& shard, const Slot& slot, Reservation&& r, Plan& out) {
   CopyPlan(r, out);
-  // A released or expired order id may be reserved again: replace its record.
-  auto [it, fresh] = shard.orders.insert_or_assign(std::string(order), std::move(r));
-  shard.due.emplace(it->second.expires_at_ms, it->first);
+  // A released or expired order id may be reserved again: its record is replaced.
+  slot.it->second = std::move(r);
+  ++shard.held;
+  shard.due.emplace(slot.it->second.expires_at_ms, slot.it->first);
 }
 
 void ReservationBook::CopyPlan(const Reservation& r, Plan& out) {
@@ -117,8 +139,10 @@ void ReservationBook::CopyPlan(const Reservation& r, Plan& out) {
 
 bool ReservationBook::CopyIfActiveLocked(const Shard& shard, std::string_view order, Plan& out) {
   auto it = shard.orders.find(order);
-  if (it == shard.orders.end()) return false;
-  const Reservation& r = it->second;
+  return it != shard.orders.end() && CopyIfActive(it->second, out);
+}
+
+bool ReservationBook::CopyIfActive(const Reservation& r, Plan& out) {
   if (r.state != OrderState::kHeld && r.state != OrderState::kCommitted) return false;
   CopyPlan(r, out);
   return true;
@@ -154,7 +178,9 @@ ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
                                                   const HoldOptions& options) {
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
-  if (CopyIfActiveLocked(shard, order, out)) return HoldStatus::kAlready;
+  const Slot slot = SlotOf(shard, order);
+  if (!slot.fresh && CopyIfActive(slot.it->second, out)) return HoldStatus::kAlready;
+  FreshGuard guard{shard, slot};
   Reservation r = NewHold(lines, now, ttl_ms, options);
   r.parts.resize(1);
   OrderPart& part = r.parts[0];
@@ -174,7 +200,8 @@ ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
       if (counted) load_->Remove(c.store, r.slot_ms);
       continue;
     }
-    Admit(shard, order, std::move(r), out);
+    Admit(shard, slot, std::move(r), out);
+    guard.kept = true;
     return HoldStatus::kHeld;
   }
   return HoldStatus::kNoStock;
@@ -188,7 +215,9 @@ ReservationBook::HoldStatus ReservationBook::HoldParts(std::string_view order,
                                                        const HoldOptions& options) {
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
-  if (CopyIfActiveLocked(shard, order, out)) return HoldStatus::kAlready;
+  const Slot slot = SlotOf(shard, order);
+  if (!slot.fresh && CopyIfActive(slot.it->second, out)) return HoldStatus::kAlready;
+  FreshGuard guard{shard, slot};
   Reservation r = NewHold(lines, now, ttl_ms, options);
   r.parts.assign(parts.begin(), parts.end());
   // Capacity of every delivering store, all or nothing.
@@ -214,12 +243,15 @@ ReservationBook::HoldStatus ReservationBook::HoldParts(std::string_view order,
     undo_capacity();
     return HoldStatus::kNoStock;
   }
-  Admit(shard, order, std::move(r), out);
+  Admit(shard, slot, std::move(r), out);
+  guard.kept = true;
   return HoldStatus::kHeld;
 }
 
 void ReservationBook::Finish(Shard& shard, const std::string& order, Reservation& r,
                              OrderState state, int64_t now_ms) {
+  // Only a held order finishes.
+  --shard.held;
   r.state = state;
   r.forget_at_ms = now_ms + finished_retention_ms_;
   shard.due.emplace(r.forget_at_ms, order);
@@ -325,8 +357,10 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
     r.bound = e.bound;
     for (const auto& p : LinesByPart(r.parts, r.lines)) stock_.ForceHold(p.store, p.lines);
     CountDeliveries(r);
-    auto [it, fresh] = shard.orders.insert_or_assign(std::string(e.order), std::move(r));
-    shard.due.emplace(it->second.expires_at_ms, it->first);
+    const Slot slot = SlotOf(shard, e.order);
+    if (slot.fresh || slot.it->second.state != OrderState::kHeld) ++shard.held;
+    slot.it->second = std::move(r);
+    shard.due.emplace(slot.it->second.expires_at_ms, slot.it->first);
     return;
   }
   auto it = shard.orders.find(e.order);
@@ -402,7 +436,10 @@ void ReservationBook::Restore(const OrderImage& o, Now now) {
   // Held and committed deliveries still take their hour's capacity.
   if (r.state == OrderState::kHeld || r.state == OrderState::kCommitted) CountDeliveries(r);
   // The stock table's snapshot already counts held units: nothing to hold here.
-  auto [it, fresh] = shard.orders.insert_or_assign(o.order, std::move(r));
+  auto [it, fresh] = shard.orders.try_emplace(o.order);
+  if (!fresh && it->second.state == OrderState::kHeld) --shard.held;
+  if (r.state == OrderState::kHeld) ++shard.held;
+  it->second = std::move(r);
   shard.due.emplace(
       it->second.state == OrderState::kHeld ? it->second.expires_at_ms : it->second.forget_at_ms,
       it->first);
@@ -412,13 +449,8 @@ BookCounts ReservationBook::Counts() const {
   BookCounts c;
   for (const Shard& shard : shards_) {
     std::lock_guard lock(shard.mu);
-    for (const auto& [order, r] : shard.orders) {
-      if (r.state == OrderState::kHeld) {
-        ++c.held;
-      } else {
-        ++c.finished;
-      }
-    }
+    c.held += shard.held;
+    c.finished += shard.orders.size() - shard.held;
   }
   return c;
 }

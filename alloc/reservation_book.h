@@ -18,6 +18,7 @@
 
 #include <array>
 #include <boost/container/small_vector.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -25,7 +26,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "alloc/delivery_load.h"
@@ -153,9 +153,15 @@ class ReservationBook {
   };
   // (when to look at the order again, order id)
   using Due = std::pair<int64_t, std::string>;
+  // Open addressing: a lookup is one probe of a metadata group, not a walk
+  // of bucket nodes (the book holds every order of the last hour, far more
+  // than the caches). Records move on growth: nothing keeps a reference to
+  // one past the call that found it.
+  using Orders = boost::unordered_flat_map<std::string, Reservation, StringHash, std::equal_to<>>;
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<std::string, Reservation, StringHash, std::equal_to<>> orders;
+    Orders orders;
+    size_t held = 0;  // orders in state kHeld, kept so Counts() need not walk them all
     std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
   };
   static constexpr size_t kShards = 64;
@@ -170,8 +176,20 @@ class ReservationBook {
   // Counts / uncounts `r`'s delivering stores for capacity.
   void CountDeliveries(const Reservation& r);
   void ForgetDeliveries(const Reservation& r);
-  // Records a new hold of `r` for `order` in `shard`.
-  void Admit(Shard& shard, std::string_view order, Reservation&& r, Plan& out);
+  // The order's record, made empty if it had none (`fresh`) — one lookup for
+  // both the retry check and the insertion. A fresh record that does not
+  // become a hold must be dropped (DropIfFresh) before the shard is unlocked.
+  struct Slot {
+    Orders::iterator it;
+    bool fresh = false;
+  };
+  static Slot SlotOf(Shard& shard, std::string_view order);
+  static void DropIfFresh(Shard& shard, const Slot& slot);
+  struct FreshGuard;
+  // Copies `r`'s plan if it is held or committed.
+  static bool CopyIfActive(const Reservation& r, Plan& out);
+  // Records `r` as the new hold in `slot`.
+  void Admit(Shard& shard, const Slot& slot, Reservation&& r, Plan& out);
   void Finish(Shard& shard, const std::string& order, Reservation& r, OrderState state,
               int64_t now_ms);
   // Logs a change of `r` (call while the store is locked); returns its seq.

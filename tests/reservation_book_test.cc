@@ -126,6 +126,38 @@ TEST_F(ReservationBookTest, FinishedOrdersAreForgottenAfterRetention) {
   EXPECT_EQ(book_.Counts().finished, 0u);
 }
 
+// Counts (the held-now gauge) follow every change without walking the orders:
+// holds, a retry, a failed hold (which leaves no record behind), commit,
+// release, expiry, a re-reservation of a released id and forgetting.
+TEST_F(ReservationBookTest, CountsFollowEveryChange) {
+  using Counted = std::pair<size_t, size_t>;  // held, finished
+  const auto counts = [&] {
+    const BookCounts c = book_.Counts();
+    return Counted(c.held, c.finished);
+  };
+  ASSERT_EQ(Hold("O-1", 1, 0, 0), ReservationBook::HoldStatus::kHeld);
+  ASSERT_EQ(Hold("O-2", 1, 0, 0), ReservationBook::HoldStatus::kHeld);
+  ASSERT_EQ(Hold("O-3", 1, 0, 0), ReservationBook::HoldStatus::kHeld);
+  EXPECT_EQ(counts(), Counted(3, 0));
+  ASSERT_EQ(Hold("O-1", 1, 0, 1), ReservationBook::HoldStatus::kAlready);
+  ASSERT_EQ(Hold("O-big", 100, 0, 1), ReservationBook::HoldStatus::kNoStock);
+  EXPECT_EQ(counts(), Counted(3, 0));
+  EXPECT_EQ(book_.Size(), 3u);  // the failed hold left no record
+  EXPECT_EQ(book_.Commit("O-big", 1).status, FinishStatus::kUnknownOrder);
+  ASSERT_EQ(book_.Commit("O-1", 2).status, FinishStatus::kDone);
+  ASSERT_EQ(book_.Release("O-2", 2).status, FinishStatus::kDone);
+  EXPECT_EQ(counts(), Counted(1, 2));
+  ASSERT_EQ(book_.ExpireDue(kTtlMs), 1u);
+  EXPECT_EQ(counts(), Counted(0, 3));
+  ASSERT_EQ(Hold("O-2", 1, 0, kTtlMs), ReservationBook::HoldStatus::kHeld);
+  EXPECT_EQ(counts(), Counted(1, 2));
+  // O-1 and O-3 are forgotten; O-2's second hold expires.
+  book_.ExpireDue(kTtlMs + kRetentionMs);
+  EXPECT_EQ(counts(), Counted(0, 1));
+  book_.ExpireDue(kTtlMs + 2 * kRetentionMs);
+  EXPECT_EQ(counts(), Counted(0, 0));
+}
+
 TEST_F(ReservationBookTest, ReleasedOrderIdCanBeReservedAgain) {
   ASSERT_EQ(Hold("O-1", 1, 0, 0), ReservationBook::HoldStatus::kHeld);
   ASSERT_EQ(book_.Release("O-1", 1).status, FinishStatus::kDone);
