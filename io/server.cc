@@ -50,6 +50,10 @@ struct Worker {
   // writer posts at most one at a time, however many batches it writes
   // while this thread is busy (any thread).
   std::atomic<bool> durable_posted{false};
+  // Open while this thread works through the reads that are ready now: the
+  // journal's writer is woken once, after the last of them, not once per
+  // connection (see HoldJournalWakes). This thread only.
+  std::optional<Journal::WakeBatch> journal_wakes;
   // How long answers were held back for the journal, in nanoseconds: from the
   // request's handling to the answer being handed to the socket (so it also
   // counts waiting behind an answer already being written). This thread only.
@@ -58,6 +62,16 @@ struct Worker {
   bool stopping = false;
   std::thread thread;
 };
+
+// Holds this thread's journal wake-ups until the handlers ready now have run:
+// the release is posted behind them (a post from a handler queues after the
+// completions already ready), so one wake-up of the writer carries the
+// changes of every connection served in this round.
+void HoldJournalWakes(Worker& w) {
+  if (w.journal_wakes) return;
+  w.journal_wakes.emplace();
+  asio::post(w.ctx, [&w] { w.journal_wakes.reset(); });
+}
 
 bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t") == std::string_view::npos;
@@ -198,11 +212,8 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     }
     in_len_ += n;
     last_progress_ = std::chrono::steady_clock::now();
-    {
-      // The changes of all these lines reach the journal's writer together.
-      Journal::WakeBatch batch;
-      HandleLines();
-    }
+    HoldJournalWakes(worker_);
+    HandleLines();
     Flush();
     Read();
   }
@@ -443,7 +454,10 @@ void Server::Start() {
       ScanIdle(*w);
     }
     w->guard.emplace(w->ctx.get_executor());
-    w->thread = std::thread([&ctx = w->ctx] { ctx.run(); });
+    w->thread = std::thread([&w = *w] {
+      w.ctx.run();
+      w.journal_wakes.reset();  // on this thread: its count of open batches is thread-local
+    });
   }
 }
 
