@@ -228,11 +228,14 @@ void Journal::Recover(uint64_t after_seq, RecordFn fn, std::string& notes) {
   if (!segments_.empty()) {
     fd_ = ::open(segments_.back().path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd_ < 0) throw LoadError(segments_.back().path.string() + ": cannot open for appending");
+    std::lock_guard sync_lock(sync_mu_);
+    sync_fd_ = fd_;
   }
 }
 
 void Journal::Start() {
   writer_ = std::thread([this] { WriterLoop(); });
+  if (options_.sync == SyncMode::kBatch) syncer_ = std::thread([this] { SyncerLoop(); });
 }
 
 void Journal::Stop() {
@@ -241,7 +244,13 @@ void Journal::Stop() {
     stopping_ = true;
   }
   wake_.notify_one();
-  if (writer_.joinable()) writer_.join();
+  if (writer_.joinable()) writer_.join();  // it syncs everything written on its way out
+  {
+    std::lock_guard sync_lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_wake_.notify_one();
+  if (syncer_.joinable()) syncer_.join();
 }
 
 uint64_t Journal::AckedSeq() const {
@@ -352,13 +361,20 @@ JournalHealth Journal::Health(int64_t deadline_ms) const {
 
 bool Journal::OpenSegment(uint64_t first_seq) {
   if (fd_ >= 0) {
-    SyncFile();
+    // The syncer must not sync a closed (or reused) descriptor.
+    std::lock_guard sync_lock(sync_mu_);
+    SyncFileLocked();
     ::close(fd_);
     fd_ = -1;
+    sync_fd_ = -1;
   }
   const fs::path path = options_.dir / SegmentName(first_seq);
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) return Failed(errno, "create a segment in");
+  {
+    std::lock_guard sync_lock(sync_mu_);
+    sync_fd_ = fd_;
+  }
   SyncDirectory(options_.dir);
   segment_size_ = 0;
   std::lock_guard lock(mu_);
@@ -422,8 +438,27 @@ bool Journal::WriteBatch() {
 }
 
 void Journal::SyncFile() {
-  if (fd_ >= 0) ::fdatasync(fd_);
-  synced_seq_.store(written_seq_.load(std::memory_order_relaxed), std::memory_order_release);
+  std::lock_guard sync_lock(sync_mu_);
+  SyncFileLocked();
+}
+
+void Journal::SyncFileLocked() {
+  // Read before the sync: every record up to here was written before it began.
+  const uint64_t written = written_seq_.load(std::memory_order_acquire);
+  if (sync_fd_ >= 0) ::fdatasync(sync_fd_);
+  synced_seq_.store(written, std::memory_order_release);
+}
+
+void Journal::SyncerLoop() {
+  const auto interval = std::chrono::milliseconds(options_.sync_interval_ms);
+  std::unique_lock lock(sync_mu_);
+  while (!sync_stopping_) {
+    if (sync_wake_.wait_for(lock, interval, [&] { return sync_stopping_; })) break;
+    if (synced_seq_.load(std::memory_order_relaxed) !=
+        written_seq_.load(std::memory_order_acquire)) {
+      SyncFileLocked();
+    }
+  }
 }
 
 void Journal::RecordAcks() {
@@ -439,24 +474,13 @@ void Journal::RecordAcks() {
 }
 
 void Journal::WriterLoop() {
-  using Clock = std::chrono::steady_clock;
-  auto last_sync = Clock::now();
-  const auto interval = std::chrono::milliseconds(options_.sync_interval_ms);
   constexpr auto kRetry = std::chrono::milliseconds(100);
   while (true) {
     uint64_t batch_last = 0;
     bool stop = false;
     {
       std::unique_lock lock(mu_);
-      const bool timed =
-          options_.sync == SyncMode::kBatch && synced_seq_.load(std::memory_order_relaxed) !=
-                                                   written_seq_.load(std::memory_order_relaxed);
-      if (timed) {
-        wake_.wait_until(lock, last_sync + interval,
-                         [&] { return !pending_.empty() || stopping_; });
-      } else {
-        wake_.wait(lock, [&] { return !pending_.empty() || stopping_; });
-      }
+      wake_.wait(lock, [&] { return !pending_.empty() || stopping_; });
       writing_.swap(pending_);
       writing_at_ns_.swap(pending_at_ns_);
       batch_last = pending_last_;
@@ -494,14 +518,9 @@ void Journal::WriterLoop() {
       written_seq_.store(batch_last, std::memory_order_release);
       if (options_.sync == SyncMode::kAlways) {
         synced_seq_.store(batch_last, std::memory_order_release);
-        last_sync = Clock::now();
       }
       RecordAcks();
       if (listener_) listener_(batch_last);
-    }
-    if (options_.sync == SyncMode::kBatch && Clock::now() - last_sync >= interval) {
-      SyncFile();
-      last_sync = Clock::now();
     }
     if (stop) break;
   }

@@ -10,7 +10,9 @@
 // pending buffer; the writer computes the checksums). One writer thread
 // writes pending records in batches — group commit: everything appended
 // while the previous batch was being synced goes out in the next write and
-// shares its fdatasync. Answers wait for AckedSeq() (see SyncMode).
+// shares its fdatasync. Answers wait for AckedSeq() (see SyncMode). With
+// sync = batch a second thread runs the periodic fdatasync, so writes (and
+// the answers waiting for them) go on while the disk syncs.
 //
 // Faults: a write or sync that fails (ENOSPC, EIO, ...) is undone — the file
 // is cut back to the end of the last whole batch — and the batch is retried
@@ -158,7 +160,13 @@ class Journal : public alloc::EventLog {
   void SealRecords();
   bool WriteBatch();
   bool Failed(int error, const char* what);
+  // fdatasync of the segment being written; synced_seq_ then covers what
+  // was written before it. SyncFileLocked: with sync_mu_ held.
   void SyncFile();
+  void SyncFileLocked();
+  // sync = batch: syncs every sync_interval_ms on a thread of its own, so
+  // the writer (and the answers waiting for it) never stall on the disk.
+  void SyncerLoop();
   void RecordAcks();
 
   const JournalOptions options_;
@@ -192,6 +200,14 @@ class Journal : public alloc::EventLog {
   bool new_segment_ = false;  // the next write starts a segment (set by Recover)
   int64_t failing_since_ns_ = 0;
   std::thread writer_;
+
+  // The periodic sync (batch). The writer holds sync_mu_ only to sync and
+  // swap segments, so a sync in progress never delays a write.
+  std::mutex sync_mu_;
+  std::condition_variable sync_wake_;
+  int sync_fd_ = -1;            // fd_, as the syncer may use it; guarded by sync_mu_
+  bool sync_stopping_ = false;  // guarded by sync_mu_
+  std::thread syncer_;
 };
 
 // "always" | "batch" | "none"; nullopt for anything else.
