@@ -490,7 +490,12 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
           return inventory_.stock.Covers(c.store, scratch.plain,
                                          KeepBack{scratch.line_keep, c.keep_back});
         };
-        result.reason = router_.RankUntil(request.at, ctx, route, has_all, lazily_served);
+        // Probes test the rarest line first: its rows are what to fetch ahead.
+        const auto fetch_ahead = [&](StoreIdx store) {
+          if (!scratch.plain.empty()) inventory_.stock.Prefetch(store, scratch.plain.front().sku);
+        };
+        result.reason =
+            router_.RankUntil(request.at, ctx, route, has_all, lazily_served, fetch_ahead);
       } else {
         result.reason = router_.Rank(request.at, ctx, route);
       }

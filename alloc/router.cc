@@ -119,7 +119,8 @@ NoRouteReason Router::Rank(geo::LatLon at, const RankContext& ctx, RouteScratch&
 }
 
 NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch,
-                                FunctionRef<bool(const Candidate&)> serves, bool& served) const {
+                                FunctionRef<bool(const Candidate&)> serves, bool& served,
+                                FunctionRef<void(StoreIdx)> ahead) const {
   scratch.candidates.clear();
   scratch.rejected.clear();
   auto& pending = scratch.pending;
@@ -153,7 +154,9 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
     for (const geo::NearbyStore& n : scratch.nearby) {
       if (n.distance_km <= inner || stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
       const Candidate c = Assess(n, at, ctx, in_range, in_time);
-      if (c.reject == Reject::kNone) pending.push_back(c);
+      if (c.reject != Reject::kNone) continue;
+      pending.push_back(c);
+      if (ahead) ahead(c.store);
     }
     if (last) {
       // Every store is seen: the rest in rank order, one sort.

@@ -7,10 +7,12 @@
 namespace hourglass::alloc {
 
 StockTable::StockTable(size_t stores)
-    : stores_count_(stores), stores_(std::make_unique<StoreStock[]>(stores)) {}
+    : stores_count_(stores),
+      stores_(std::make_unique<StoreStock[]>(stores)),
+      sealed_rows_(std::make_unique<StoreRows[]>(stores)) {}
 
 void StockTable::LoadRow(StoreIdx store, SkuIdx sku, int32_t on_hand, int32_t reserved) {
-  stores_[Raw(store)].loading.push_back({sku, on_hand, reserved});
+  stores_[Raw(store)].loading.push_back({sku, {on_hand, reserved}});
 }
 
 std::vector<std::unique_lock<std::mutex>> StockTable::LockAll() const {
@@ -23,42 +25,43 @@ std::vector<std::unique_lock<std::mutex>> StockTable::LockAll() const {
 std::optional<std::pair<StoreIdx, SkuIdx>> StockTable::Seal() {
   stores_stocking_.clear();
   std::optional<std::pair<StoreIdx, SkuIdx>> duplicate;
+  std::vector<size_t> offsets(stores_count_);
+  size_t arena_bytes = 0;
   for (size_t i = 0; i < stores_count_; ++i) {
     StoreStock& st = stores_[i];
     auto& rows = st.loading;
+    // Rows added before Seal (none in the daemon, which seals once) join the load.
+    st.rows.ForEach([&rows](SkuIdx sku, const RowUnits& u) { rows.push_back({sku, u}); });
     std::sort(rows.begin(), rows.end(),
-              [](const Entry& a, const Entry& b) { return a.sku < b.sku; });
-    auto dup = std::adjacent_find(rows.begin(), rows.end(),
-                                  [](const Entry& a, const Entry& b) { return a.sku == b.sku; });
+              [](const StockRow& a, const StockRow& b) { return a.sku < b.sku; });
+    auto dup =
+        std::adjacent_find(rows.begin(), rows.end(),
+                           [](const StockRow& a, const StockRow& b) { return a.sku == b.sku; });
     if (dup != rows.end() && !duplicate)
       duplicate = std::pair{StoreIdx{static_cast<uint32_t>(i)}, dup->sku};
-    st.skus.reserve(st.skus.size() + rows.size());
-    st.levels.reserve(st.levels.size() + rows.size());
-    for (const Entry& e : rows) {
-      st.skus.push_back(e.sku);
-      st.levels.push_back({e.on_hand, e.reserved});
-      if (Raw(e.sku) >= stores_stocking_.size()) stores_stocking_.resize(Raw(e.sku) + 1);
-      ++stores_stocking_[Raw(e.sku)];
-    }
-    std::vector<Entry>().swap(rows);
+    offsets[i] = arena_bytes;
+    arena_bytes += StoreRows::BlockBytes(rows);
   }
+  auto arena = std::make_unique_for_overwrite<std::byte[]>(arena_bytes);
+  for (size_t i = 0; i < stores_count_; ++i) {
+    StoreStock& st = stores_[i];
+    st.rows.BuildIn(st.loading, arena.get() + offsets[i]);
+    sealed_rows_[i] = st.rows;
+    st.own.reset();
+    for (const StockRow& row : st.loading) {
+      if (Raw(row.sku) >= stores_stocking_.size()) stores_stocking_.resize(Raw(row.sku) + 1);
+      ++stores_stocking_[Raw(row.sku)];
+    }
+    std::vector<StockRow>().swap(st.loading);
+  }
+  arena_ = std::move(arena);
   return duplicate;
-}
-
-StockTable::Units* StockTable::Find(StoreStock& s, SkuIdx sku) {
-  auto it = std::lower_bound(s.skus.begin(), s.skus.end(), sku);
-  if (it == s.skus.end() || *it != sku) return nullptr;
-  return &s.levels[static_cast<size_t>(it - s.skus.begin())];
-}
-
-const StockTable::Units* StockTable::Find(const StoreStock& s, SkuIdx sku) {
-  return Find(const_cast<StoreStock&>(s), sku);
 }
 
 StockLevel StockTable::Level(StoreIdx store, SkuIdx sku) const {
   const StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
-  const Units* e = Find(s, sku);
+  const RowUnits* e = s.rows.Find(sku);
   if (e == nullptr) return {};
   return {e->on_hand, e->reserved, true};
 }
@@ -67,7 +70,7 @@ bool StockTable::Covers(StoreIdx store, std::span<const Line> lines, KeepBack ke
   const StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   for (size_t i = 0; i < lines.size(); ++i) {
-    const Units* e = Find(s, lines[i].sku);
+    const RowUnits* e = s.rows.Find(lines[i].sku);
     if (e == nullptr || e->on_hand - e->reserved - keep.For(i) < lines[i].qty) return false;
   }
   return true;
@@ -78,7 +81,7 @@ int32_t StockTable::Spare(StoreIdx store, std::span<const Line> lines, KeepBack 
   std::lock_guard lock(s.mu);
   int32_t fewest = std::numeric_limits<int32_t>::max();
   for (size_t i = 0; i < lines.size(); ++i) {
-    const Units* e = Find(s, lines[i].sku);
+    const RowUnits* e = s.rows.Find(lines[i].sku);
     if (e == nullptr) return -1;
     const int32_t left = e->on_hand - e->reserved - keep.For(i) - lines[i].qty;
     if (left < 0) return -1;
@@ -89,19 +92,19 @@ int32_t StockTable::Spare(StoreIdx store, std::span<const Line> lines, KeepBack 
 
 bool StockTable::CanHoldLocked(const StoreStock& s, std::span<const Line> lines, KeepBack keep) {
   for (size_t i = 0; i < lines.size(); ++i) {
-    const Units* e = Find(s, lines[i].sku);
+    const RowUnits* e = s.rows.Find(lines[i].sku);
     if (e == nullptr || e->on_hand - e->reserved - keep.For(i) < lines[i].qty) return false;
   }
   return true;
 }
 
 void StockTable::HoldLocked(StoreStock& s, std::span<const Line> lines) {
-  for (const Line& line : lines) Find(s, line.sku)->reserved += line.qty;
+  for (const Line& line : lines) s.rows.Find(line.sku)->reserved += line.qty;
 }
 
 void StockTable::UnholdLocked(StoreStock& s, std::span<const Line> lines) {
   for (const Line& line : lines) {
-    Units* e = Find(s, line.sku);
+    RowUnits* e = s.rows.Find(line.sku);
     // Only a hold that was made may be undone: anything else means the
     // books are corrupt, and going on would sell stock that is not there.
     if (e == nullptr || e->reserved < line.qty) std::abort();
@@ -111,7 +114,7 @@ void StockTable::UnholdLocked(StoreStock& s, std::span<const Line> lines) {
 
 void StockTable::ConsumeLocked(StoreStock& s, std::span<const Line> lines) {
   for (const Line& line : lines) {
-    Units* e = Find(s, line.sku);
+    RowUnits* e = s.rows.Find(line.sku);
     if (e == nullptr || e->reserved < line.qty) std::abort();  // as in Unhold
     e->reserved -= line.qty;
     // A stock.set below the held units may have lowered on_hand already;
@@ -195,14 +198,18 @@ void StockTable::ConsumeParts(std::span<const PartLines> parts, UnderLock under_
   for (const PartLines& p : parts) RecordCommitsLocked(stores_[Raw(p.store)], p.lines, seq);
 }
 
-StockTable::Units& StockTable::UnitsFor(StoreStock& s, SkuIdx sku) {
-  auto it = std::lower_bound(s.skus.begin(), s.skus.end(), sku);
-  const auto at = it - s.skus.begin();
-  if (it == s.skus.end() || *it != sku) {
-    s.skus.insert(it, sku);
-    s.levels.insert(s.levels.begin() + at, Units{0, 0});
-  }
-  return s.levels[static_cast<size_t>(at)];
+RowUnits& StockTable::UnitsFor(StoreStock& s, SkuIdx sku) {
+  if (RowUnits* u = s.rows.Find(sku)) return *u;
+  std::vector<StockRow> rows;
+  rows.reserve(s.rows.size() + 1);
+  s.rows.ForEach([&rows](SkuIdx k, const RowUnits& u) { rows.push_back({k, u}); });
+  const auto at = std::lower_bound(rows.begin(), rows.end(), sku,
+                                   [](const StockRow& r, SkuIdx k) { return r.sku < k; });
+  rows.insert(at, StockRow{sku, {}});
+  auto block = std::make_unique_for_overwrite<std::byte[]>(StoreRows::BlockBytes(rows));
+  s.rows.BuildIn(rows, block.get());
+  s.own = std::move(block);  // the old block, if its own, goes; an arena slot stays unused
+  return *s.rows.Find(sku);
 }
 
 StockTable::SetOutcome StockTable::Set(StoreIdx store, SkuIdx sku, int32_t on_hand,
@@ -220,7 +227,7 @@ StockTable::SetOutcome StockTable::Set(StoreIdx store, SkuIdx sku, int32_t on_ha
       if (c.sku == sku && c.seq > as_of_seq) out.deducted += c.qty;
     }
   }
-  Units& e = UnitsFor(s, sku);
+  RowUnits& e = UnitsFor(s, sku);
   e.on_hand = std::max(0, on_hand - out.deducted);
   if (log_set) log_set(e.on_hand);
   out.level = {e.on_hand, e.reserved, true};
@@ -244,14 +251,14 @@ void StockTable::ForceHold(StoreIdx store, std::span<const Line> lines) {
 
 size_t StockTable::RowCount(StoreIdx store) const {
   std::lock_guard lock(stores_[Raw(store)].mu);
-  return stores_[Raw(store)].skus.size();
+  return stores_[Raw(store)].rows.size();
 }
 
 size_t StockTable::rows() const {
   size_t n = 0;
   for (size_t i = 0; i < stores_count_; ++i) {
     std::lock_guard lock(stores_[i].mu);
-    n += stores_[i].skus.size();
+    n += stores_[i].rows.size();
   }
   return n;
 }

@@ -1,10 +1,12 @@
 // Live stock per (store, SKU): units on hand and units held by reservations.
 //
-// Layout: per store, a sorted array of SKU indices (4 bytes each, so a binary
-// search touches few cache lines) and a parallel array of 8-byte levels —
-// 12 bytes per row. Each store has its own mutex, held for a few hundred nanoseconds at
-// most, so orders at different stores never wait for each other and a
-// multi-item hold at one store is all-or-nothing.
+// Layout: per store, one block (store_rows.h) of 8-byte levels, SKUs as
+// 2-byte keys, and a small directory that takes a probe straight to the ~16
+// keys where its SKU can be — about 10 bytes per row and three dependent
+// cache misses a probe. The rows loaded at start share one arena. Each store
+// has its own mutex, held for a few hundred nanoseconds at most, so orders at
+// different stores never wait for each other and a multi-item hold at one
+// store is all-or-nothing.
 //
 // Invariant (checked in debug builds): 0 <= reserved, 0 <= on_hand. Units are
 // `available` when on_hand - reserved > 0.
@@ -21,6 +23,7 @@
 
 #include "alloc/function_ref.h"
 #include "alloc/ids.h"
+#include "alloc/store_rows.h"
 
 namespace hourglass::alloc {
 
@@ -59,6 +62,15 @@ class StockTable {
   // first. Fixed after Seal (SKUs added later count 0); any thread.
   uint32_t StoresStocking(SkuIdx sku) const {
     return Raw(sku) < stores_stocking_.size() ? stores_stocking_[Raw(sku)] : 0;
+  }
+
+  // Starts loading into cache what a probe of `sku` at `store` will read, so
+  // that the probes of several candidate stores wait for memory at once, not
+  // one after another. Reads nothing a writer changes (the rows' shape as of
+  // Seal, whose arena lives as long as the table): any thread, no lock.
+  void Prefetch(StoreIdx store, SkuIdx sku) const {
+    __builtin_prefetch(&stores_[Raw(store)]);
+    sealed_rows_[Raw(store)].Prefetch(sku);
   }
 
   // True when the store has every line available. `lines` must hold each SKU
@@ -130,10 +142,8 @@ class StockTable {
   template <typename SizeFn, typename RowFn>
   void ForEachRowLocked(StoreIdx store, SizeFn size_fn, RowFn fn) const {
     const StoreStock& st = stores_[Raw(store)];
-    size_fn(st.skus.size());
-    for (size_t i = 0; i < st.skus.size(); ++i) {
-      fn(st.skus[i], st.levels[i].on_hand, st.levels[i].reserved);
-    }
+    size_fn(st.rows.size());
+    st.rows.ForEach([&](SkuIdx sku, const RowUnits& u) { fn(sku, u.on_hand, u.reserved); });
   }
   // Calls fn(sku, on_hand, reserved) for each row of `store` under its lock
   // (for reports: the lock is held for the whole walk, a few microseconds).
@@ -141,9 +151,7 @@ class StockTable {
   void ForEachRow(StoreIdx store, RowFn fn) const {
     const StoreStock& st = stores_[Raw(store)];
     std::lock_guard lock(st.mu);
-    for (size_t i = 0; i < st.skus.size(); ++i) {
-      fn(st.skus[i], st.levels[i].on_hand, st.levels[i].reserved);
-    }
+    st.rows.ForEach([&](SkuIdx sku, const RowUnits& u) { fn(sku, u.on_hand, u.reserved); });
   }
   // Rows of `store` right now (takes its lock).
   size_t RowCount(StoreIdx store) const;
@@ -152,15 +160,6 @@ class StockTable {
   size_t rows() const;
 
  private:
-  struct Entry {  // a row while loading
-    SkuIdx sku;
-    int32_t on_hand;
-    int32_t reserved;
-  };
-  struct Units {
-    int32_t on_hand;
-    int32_t reserved;
-  };
   // A commit, kept for as_of_seq reconciliation.
   struct CommitMark {
     SkuIdx sku;
@@ -168,11 +167,13 @@ class StockTable {
     uint64_t seq;
   };
   static constexpr size_t kCommitHistory = 1024;
-  struct StoreStock {
+  // The lock and the rows' view share the first cache line: a probe touches
+  // it, then the rows' block.
+  struct alignas(64) StoreStock {
     mutable std::mutex mu;
-    std::vector<Entry> loading;  // rows before Seal
-    std::vector<SkuIdx> skus;    // sorted; guarded by mu
-    std::vector<Units> levels;   // levels[i] belongs to skus[i]; guarded by mu
+    StoreRows rows;                    // guarded by mu; its block is in arena_ or `own`
+    std::unique_ptr<std::byte[]> own;  // the block once the store gained a row after Seal
+    std::vector<StockRow> loading;     // rows before Seal
     // The latest commits, a ring once full (oldest at oldest_commit); a
     // vector, not a deque, because an empty deque allocates and most stores
     // commit nothing between snapshots. Guarded by mu.
@@ -187,15 +188,19 @@ class StockTable {
   static void ConsumeLocked(StoreStock& s, std::span<const Line> lines);
   static void RecordCommitsLocked(StoreStock& s, std::span<const Line> lines, uint64_t seq);
   std::vector<std::unique_lock<std::mutex>> LockParts(std::span<const PartLines> parts) const;
-  static Units* Find(StoreStock& s, SkuIdx sku);
-  static const Units* Find(const StoreStock& s, SkuIdx sku);
-  // The entry for `sku`, inserted (empty) when the store has none.
-  static Units& UnitsFor(StoreStock& s, SkuIdx sku);
+  // The entry for `sku`, inserted (empty) when the store has none: the store's
+  // rows move to a block of their own (a rare change, O(rows) under its lock).
+  static RowUnits& UnitsFor(StoreStock& s, SkuIdx sku);
 
   size_t stores_count_;
-  std::unique_ptr<StoreStock[]> stores_;
-  std::vector<uint32_t>
-      stores_stocking_;  // by SkuIdx; written by Seal only  // mutexes cannot move, so no vector
+  std::unique_ptr<StoreStock[]> stores_;  // mutexes cannot move, so no vector
+  // Every store's block as of Seal, one allocation: no per-store size-class
+  // rounding, and the pages of the freed loading rows go back whole.
+  std::unique_ptr<std::byte[]> arena_;
+  // Each store's rows as Seal laid them out, for Prefetch: a store that gained
+  // a row since has moved, and its prefetch then only warms unused lines.
+  std::unique_ptr<StoreRows[]> sealed_rows_;
+  std::vector<uint32_t> stores_stocking_;  // by SkuIdx; written by Seal only
 };
 
 }  // namespace hourglass::alloc
