@@ -127,11 +127,10 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
   pending.clear();
   served = false;
   const StoreSet& stores = ctx.view->stores;
-  // "Ranks later": a max-heap on it keeps the best pending candidate on top.
-  const auto later = [&stores](const Candidate& a, const Candidate& b) {
-    if (a.eta_min != b.eta_min) return a.eta_min > b.eta_min;
-    if (a.distance_km != b.distance_km) return a.distance_km > b.distance_km;
-    return stores[a.store].id > stores[b.store].id;
+  const auto ranks_before = [&stores](const Candidate& a, const Candidate& b) {
+    if (a.eta_min != b.eta_min) return a.eta_min < b.eta_min;
+    if (a.distance_km != b.distance_km) return a.distance_km < b.distance_km;
+    return stores[a.store].id < stores[b.store].id;
   };
   // Unseen stores are farther than the ring's edge, so none has an ETA below
   // this; shaved a little so rounding never lets one rank before it.
@@ -140,10 +139,6 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
   bool in_range = false;
   bool in_time = false;
   double inner = -1;  // stores at or within this were judged in an earlier ring
-  const auto offer = [&](const Candidate& c) {
-    scratch.candidates.push_back(c);
-    return served = serves(c);
-  };
   // Two rings: a quarter of the reach (a sixteenth of the area) holds the
   // answer for most orders near many stores; near few stores the second
   // query costs little, and each store's distance is computed about once.
@@ -154,28 +149,34 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
     for (const geo::NearbyStore& n : scratch.nearby) {
       if (n.distance_km <= inner || stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
       const Candidate c = Assess(n, at, ctx, in_range, in_time);
-      if (c.reject != Reject::kNone) continue;
-      pending.push_back(c);
-      if (ahead) ahead(c.store);
+      if (c.reject == Reject::kNone) pending.push_back(c);
     }
-    if (last) {
-      // Every store is seen: the rest in rank order, one sort.
-      std::sort(pending.begin(), pending.end(),
-                [&later](const Candidate& a, const Candidate& b) { return later(b, a); });
-      for (const Candidate& c : pending) {
-        if (offer(c)) return NoRouteReason::kNone;
+    std::sort(pending.begin(), pending.end(), ranks_before);
+    // Offer, best first, those no unseen store can rank before (all, once
+    // every store is seen); the rest wait for the next ring.
+    size_t offerable = pending.size();
+    if (!last) {
+      const double unseen_eta = ctx.view->min_prep_min + radius * min_per_km;
+      offerable = static_cast<size_t>(std::partition_point(pending.begin(), pending.end(),
+                                                           [unseen_eta](const Candidate& c) {
+                                                             return c.eta_min <= unseen_eta;
+                                                           }) -
+                                      pending.begin());
+    }
+    // Probes wait on memory: ask for the stock of the store kFetchAhead
+    // places on while judging this one, so several fetches overlap.
+    constexpr size_t kFetchAhead = 4;
+    for (size_t i = 0; ahead && i < std::min(kFetchAhead, offerable); ++i) ahead(pending[i].store);
+    for (size_t i = 0; i < offerable; ++i) {
+      if (ahead && i + kFetchAhead < offerable) ahead(pending[i + kFetchAhead].store);
+      scratch.candidates.push_back(pending[i]);
+      if (serves(pending[i])) {
+        served = true;
+        return NoRouteReason::kNone;
       }
-      break;
     }
-    // Offer those no unseen store can rank before, best first.
-    std::make_heap(pending.begin(), pending.end(), later);
-    const double unseen_eta = ctx.view->min_prep_min + radius * min_per_km;
-    while (!pending.empty() && pending.front().eta_min <= unseen_eta) {
-      std::pop_heap(pending.begin(), pending.end(), later);
-      const Candidate c = pending.back();
-      pending.pop_back();
-      if (offer(c)) return NoRouteReason::kNone;
-    }
+    if (last) break;
+    pending.erase(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(offerable));
     inner = radius;
   }
   if (!scratch.candidates.empty()) return NoRouteReason::kNone;

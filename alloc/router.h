@@ -86,7 +86,7 @@ struct RouteScratch {
   std::vector<geo::NearbyStore> nearby;
   std::vector<Candidate> candidates;
   std::vector<Candidate> rejected;  // with keep_rejected
-  std::vector<Candidate> pending;   // RankUntil: seen, not yet offered (a heap)
+  std::vector<Candidate> pending;   // RankUntil: seen, not yet offered
 };
 
 class Router {
@@ -103,8 +103,8 @@ class Router {
   // ends with it and `served` is set. Otherwise every candidate was offered, and scratch.candidates
   // and the result are what Rank gives. A decision near many stores thus judges the few nearest,
   // not all within reach. Not for explain (keep_rejected): rejected stores are not collected.
-  // `ahead`, if given, hears of each candidate a ring may offer before any is offered, so that
-  // what `serves` will read can be fetched into cache for several stores at once.
+  // `ahead`, if given, hears of each candidate a few places before it is offered, so that what
+  // `serves` will read can be fetched into cache for several stores at once.
   NoRouteReason RankUntil(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch,
                           FunctionRef<bool(const Candidate&)> serves, bool& served,
                           FunctionRef<void(StoreIdx)> ahead = {}) const;

@@ -27,7 +27,7 @@ std::optional<SkuIdx> SkuCatalog::Find(std::string_view name) const {
     const Slot& slot = table.slots[i];
     const std::string* stored = slot.name.load(std::memory_order_acquire);
     if (stored == nullptr) return std::nullopt;
-    if (slot.tag == tag && *stored == name) return SkuIdx{slot.idx};
+    if (slot.tag == tag && slot.Holds(name)) return SkuIdx{slot.idx};
   }
 }
 
@@ -37,6 +37,12 @@ void SkuCatalog::Place(const Table& table, size_t hash, const std::string* name,
   Slot& slot = table.slots[i];
   slot.idx = idx;
   slot.tag = TagOf(hash);
+  if (name->size() <= kInlineName) {
+    slot.inline_len = static_cast<uint8_t>(name->size());
+    name->copy(slot.inline_name, name->size());
+  } else {
+    slot.inline_len = 0xff;
+  }
   slot.name.store(name, std::memory_order_release);
 }
 

@@ -39,6 +39,33 @@ TEST(SkuCatalog, GrowingKeepsEveryName) {
   EXPECT_FALSE(catalog.Find("SKU-").has_value());
 }
 
+// Short names are compared inside the table, long ones through the stored
+// string: names either side of the boundary, and ones that differ only past
+// it, must each find only themselves.
+TEST(SkuCatalog, ShortAndLongNamesFindOnlyThemselves) {
+  SkuCatalog catalog;
+  const std::vector<std::string> names = {"",
+                                          "X",
+                                          std::string(14, 'a'),
+                                          std::string(15, 'a'),
+                                          std::string(16, 'a'),
+                                          std::string(15, 'a') + "b",
+                                          "BRAND-0001-VARIANT-RED-XL",
+                                          "BRAND-0001-VARIANT-RED-XS",
+                                          std::string("NUL\0INSIDE", 10)};
+  for (size_t i = 0; i < names.size(); ++i) ASSERT_EQ(Raw(catalog.Intern(names[i])), i);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const auto found = catalog.Find(names[i]);
+    ASSERT_TRUE(found.has_value()) << i;
+    EXPECT_EQ(Raw(*found), i);
+    EXPECT_EQ(catalog.NameOf(*found), names[i]);
+  }
+  EXPECT_FALSE(catalog.Find(std::string(17, 'a')).has_value());
+  EXPECT_FALSE(catalog.Find(std::string(13, 'a')).has_value());
+  EXPECT_FALSE(catalog.Find("BRAND-0001-VARIANT-RED-XM").has_value());
+  EXPECT_FALSE(catalog.Find("NUL").has_value());
+}
+
 TEST(SkuCatalog, ReadersSeeKnownNamesWhileAWriterAddsMany) {
   SkuCatalog catalog;
   constexpr int kKnown = 1000;
