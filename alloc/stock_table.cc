@@ -69,11 +69,7 @@ StockLevel StockTable::Level(StoreIdx store, SkuIdx sku) const {
 bool StockTable::Covers(StoreIdx store, std::span<const Line> lines, KeepBack keep) const {
   const StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const RowUnits* e = s.rows.Find(lines[i].sku);
-    if (e == nullptr || e->on_hand - e->reserved - keep.For(i) < lines[i].qty) return false;
-  }
-  return true;
+  return CanHoldLocked(s, lines, keep);
 }
 
 int32_t StockTable::Spare(StoreIdx store, std::span<const Line> lines, KeepBack keep) const {
