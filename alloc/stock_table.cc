@@ -1,10 +1,31 @@
 #include "alloc/stock_table.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
 
 namespace hourglass::alloc {
+
+namespace {
+
+// The rows' arena, in 2 MiB pages where the kernel has them for the asking
+// (transparent huge pages in "madvise" mode): probes land on random stores,
+// and with 4 KiB pages nearly each one also missed the TLB (a measured 12 %
+// of a decision). Only a hint; left unwritten, so the hint applies when the
+// pages are first touched.
+std::unique_ptr<std::byte[]> AllocateArena(size_t bytes) {
+  auto arena = std::make_unique_for_overwrite<std::byte[]>(bytes);
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<uintptr_t>(arena.get());
+  const uintptr_t lo = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t hi = (begin + bytes) & ~(kHugePage - 1);
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+  return arena;
+}
+
+}  // namespace
 
 StockTable::StockTable(size_t stores)
     : stores_count_(stores),
@@ -42,7 +63,7 @@ std::optional<std::pair<StoreIdx, SkuIdx>> StockTable::Seal() {
     offsets[i] = arena_bytes;
     arena_bytes += StoreRows::BlockBytes(rows);
   }
-  auto arena = std::make_unique_for_overwrite<std::byte[]>(arena_bytes);
+  auto arena = AllocateArena(arena_bytes);
   for (size_t i = 0; i < stores_count_; ++i) {
     StoreStock& st = stores_[i];
     st.rows.BuildIn(st.loading, arena.get() + offsets[i]);
