@@ -2,7 +2,9 @@
 # Latency against throughput: starts hourglassd on a generated data set, finds the closed-loop
 # maximum (8 connections x 32 pipelined), then runs the open loop at 10 %, 20 %, ... 100 % of
 # it (latency from each request's intended send time, so no coordinated omission) and draws
-# p50 / p99 / p99.9 against the achieved rate into sweep.svg, with a table in sweep.md.
+# p50 / p99 / p99.9 against the achieved rate into sweep.svg, with a table in sweep.md. The
+# daemon's own latency for each step (read to answer written) comes from its /metrics histogram,
+# scraped before and after the step (bench/server_latency.py).
 #
 #   bench/sweep.sh --data DIR [--workload quote|reserve|mixed] [--sync always|batch|none]
 #                  [--points "0.1 0.2 ..."] [--duration-s S] [--stock-updates FILE --stock-rate R]
@@ -38,7 +40,7 @@ out=$(cd "$out" && pwd)
 
 printf '%s\n' "[server]" 'listen = "127.0.0.1:0"' "io_threads = 2" "[data]" \
   "stores = \"$data/stores.csv\"" "stock = \"$data/stock.csv\"" "dir = \"$out/var\"" \
-  "[journal]" "sync = \"$sync\"" > "$out/hourglass.toml"
+  "[journal]" "sync = \"$sync\"" "[admin]" 'listen = "127.0.0.1:0"' > "$out/hourglass.toml"
 rm -rf "${out:?}/var"
 : > "$out/daemon.out"
 "$bin/hourglassd" --config "$out/hourglass.toml" > "$out/daemon.out" 2> "$out/daemon.err" &
@@ -52,6 +54,9 @@ for _ in $(seq 1 1200); do
   sleep 0.1
 done
 [ -n "$port" ] || { echo "sweep: hourglassd did not start" >&2; exit 1; }
+admin=$(sed -n 's/^hourglassd: admin listening on [^:]*:\([0-9][0-9]*\).*$/\1/p' "$out/daemon.out")
+[ -n "$admin" ] || { echo "sweep: no admin listener line in $out/daemon.out" >&2; exit 1; }
+scrape() { curl -sf "http://127.0.0.1:$admin/metrics" > "$1"; }
 
 bench() {  # json_file args...
   local json=$1
@@ -65,7 +70,12 @@ max=$(sed -n 's/^  "throughput_rps": \([0-9.]*\),$/\1/p' "$out/closed.json")
 echo "closed loop 8 x 32: $max req/s"
 for f in $points; do
   rate=$(awk -v m="$max" -v f="$f" 'BEGIN { printf "%.0f", m * f }')
+  scrape "$out/open-$f.metrics-before"
   bench "$out/open-$f.json" --connections 8 --threads 2 --rate "$rate"
+  scrape "$out/open-$f.metrics-after"
+  # Every workload's orders are route requests (with reserve or not): one histogram.
+  python3 "$here/server_latency.py" --op route "$out/open-$f.metrics-before" \
+    "$out/open-$f.metrics-after" > "$out/open-$f.server.json"
   echo "open loop at $f x max = $rate req/s: $(grep -E '^  latency' "$out/open-$f.txt")"
 done
 python3 "$here/plot_sweep.py" --title "$command" --out "$out/sweep.svg" --table "$out/sweep.md" \
