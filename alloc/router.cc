@@ -138,7 +138,8 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
   const double reach = ctx.view->max_reach_km;
   bool in_range = false;
   bool in_time = false;
-  double inner = -1;  // stores at or within this were judged in an earlier ring
+  constexpr size_t kFetchAhead = 4;  // how far ahead memory is asked for
+  double inner = -1;                 // stores at or within this were judged in an earlier ring
   // Two rings: a quarter of the reach (a sixteenth of the area) holds the
   // answer for most orders near many stores; near few stores the second
   // query costs little, and each store's distance is computed about once.
@@ -146,7 +147,14 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
     const bool last = radius >= reach;
     scratch.nearby.clear();
     ctx.view->index.Within(at, radius, scratch.nearby, inner);
-    for (const geo::NearbyStore& n : scratch.nearby) {
+    const std::vector<geo::NearbyStore>& nearby = scratch.nearby;
+    for (size_t i = 0; i < std::min(kFetchAhead, nearby.size()); ++i)
+      __builtin_prefetch(&stores[StoreIdx{nearby[i].store}]);
+    for (size_t i = 0; i < nearby.size(); ++i) {
+      // Each store's record is a cache miss: ask for the one a few places on now.
+      if (i + kFetchAhead < nearby.size())
+        __builtin_prefetch(&stores[StoreIdx{nearby[i + kFetchAhead].store}]);
+      const geo::NearbyStore& n = nearby[i];
       if (n.distance_km <= inner || stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
       const Candidate c = Assess(n, at, ctx, in_range, in_time);
       if (c.reject == Reject::kNone) pending.push_back(c);
@@ -165,7 +173,6 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
     }
     // Probes wait on memory: ask for the stock of the store kFetchAhead
     // places on while judging this one, so several fetches overlap.
-    constexpr size_t kFetchAhead = 4;
     for (size_t i = 0; ahead && i < std::min(kFetchAhead, offerable); ++i) ahead(pending[i].store);
     for (size_t i = 0; i < offerable; ++i) {
       if (ahead && i + kFetchAhead < offerable) ahead(pending[i + kFetchAhead].store);
