@@ -157,7 +157,11 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
       const geo::NearbyStore& n = nearby[i];
       if (n.distance_km <= inner || stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
       const Candidate c = Assess(n, at, ctx, in_range, in_time);
-      if (c.reject == Reject::kNone) pending.push_back(c);
+      if (c.reject != Reject::kNone) continue;
+      pending.push_back(c);
+      // Most decisions probe a few stores right after this loop: a head start
+      // for the stock of the first few seen (often among the first offered).
+      if (ahead && pending.size() <= kFetchAhead) ahead(c.store);
     }
     std::sort(pending.begin(), pending.end(), ranks_before);
     // Offer, best first, those no unseen store can rank before (all, once
