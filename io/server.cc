@@ -276,8 +276,14 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       if (out_.empty() && (close_after_write_ || (draining_ && !reading_))) Close();
       return;
     }
-    writing_buf_.assign(out_, 0, sendable);
-    out_.erase(0, sendable);
+    if (sendable == out_.size()) {
+      // All of it (the usual case): trade buffers instead of copying the answers.
+      writing_buf_.swap(out_);
+      out_.clear();
+    } else {
+      writing_buf_.assign(out_, 0, sendable);
+      out_.erase(0, sendable);
+    }
     for (Gate& gate : gates_) gate.at -= sendable;
     writing_ = true;
     asio::async_write(
