@@ -447,8 +447,10 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
   result.explain.clear();
 
   // A retried reservation answers with the plan it already holds, even if
-  // that store could not take the order again now.
-  if (request.reserve && book_.FindActive(request.order, result.plan)) {
+  // that store could not take the order again now. The id is hashed once for
+  // this check and the hold.
+  const ReservationBook::OrderKey order_key(request.reserve ? request.order : std::string_view{});
+  if (request.reserve && book_.FindActive(order_key, result.plan)) {
     result.found = result.reserved = result.already = true;
     const PartRole role = result.plan.primary().role;
     result.mode = role == PartRole::kShip       ? FulfilMode::kShip
@@ -595,11 +597,11 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
     hold.role = role;
     if (!request.prefer_store.empty())
       hold.bound = *scratch.view->stores.Find(request.prefer_store);
-    const auto status = several
-                            ? book_.HoldParts(request.order, scratch.parts, scratch.part_keep,
-                                              scratch.grouped, now, ttl_s * 1000, result.plan, hold)
-                            : book_.Hold(request.order, servable, scratch.lines, now, ttl_s * 1000,
-                                         result.plan, hold);
+    const auto status =
+        several
+            ? book_.HoldParts(order_key, scratch.parts, scratch.part_keep, scratch.grouped, now,
+                              ttl_s * 1000, result.plan, hold)
+            : book_.Hold(order_key, servable, scratch.lines, now, ttl_s * 1000, result.plan, hold);
     switch (status) {
       case ReservationBook::HoldStatus::kAlready:
         result.already = true;

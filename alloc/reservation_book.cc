@@ -89,8 +89,8 @@ uint64_t ReservationBook::Unhold(Shard& shard, const std::string& order, Reserva
   return seq;
 }
 
-ReservationBook::Shard& ReservationBook::ShardOf(std::string_view order) const {
-  return shards_[StringHash{}(order) % kShards];
+ReservationBook::Shard& ReservationBook::ShardOf(const OrderKey& order) const {
+  return shards_[order.hash % kShards];
 }
 
 void ReservationBook::CountDeliveries(const Reservation& r) {
@@ -107,9 +107,10 @@ void ReservationBook::ForgetDeliveries(const Reservation& r) {
   }
 }
 
-ReservationBook::Slot ReservationBook::SlotOf(Shard& shard, std::string_view order) {
-  auto [it, fresh] = shard.orders.try_emplace(std::string(order));
-  return {it, fresh};
+ReservationBook::Slot ReservationBook::SlotOf(Shard& shard, const OrderKey& order) {
+  // The probe uses the key's hash; only an insertion hashes the id again.
+  if (auto it = shard.orders.find(order); it != shard.orders.end()) return {it, false};
+  return {shard.orders.try_emplace(std::string(order.id)).first, true};
 }
 
 void ReservationBook::DropIfFresh(Shard& shard, const Slot& slot) {
@@ -137,7 +138,7 @@ void ReservationBook::CopyPlan(const Reservation& r, Plan& out) {
   out.item_count = r.lines.size();
 }
 
-bool ReservationBook::CopyIfActiveLocked(const Shard& shard, std::string_view order, Plan& out) {
+bool ReservationBook::CopyIfActiveLocked(const Shard& shard, const OrderKey& order, Plan& out) {
   auto it = shard.orders.find(order);
   return it != shard.orders.end() && CopyIfActive(it->second, out);
 }
@@ -165,13 +166,13 @@ ReservationBook::Reservation ReservationBook::NewHold(std::span<const NamedLine>
   return r;
 }
 
-bool ReservationBook::FindActive(std::string_view order, Plan& out) const {
+bool ReservationBook::FindActive(const OrderKey& order, Plan& out) const {
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
   return CopyIfActiveLocked(shard, order, out);
 }
 
-ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
+ReservationBook::HoldStatus ReservationBook::Hold(const OrderKey& order,
                                                   std::span<const Candidate> candidates,
                                                   std::span<const NamedLine> lines, Now now,
                                                   int64_t ttl_ms, Plan& out,
@@ -195,7 +196,7 @@ ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
     if (counted && !load_->TryAdd(c.store, r.slot_ms)) continue;
     if (!stock_.TryHold(
             c.store, r.lines,
-            [&] { return r.seq = Log(EventType::kReserved, order, r, now.wall_ms); },
+            [&] { return r.seq = Log(EventType::kReserved, order.id, r, now.wall_ms); },
             KeepBack{options.line_keep, c.keep_back})) {
       if (counted) load_->Remove(c.store, r.slot_ms);
       continue;
@@ -207,7 +208,7 @@ ReservationBook::HoldStatus ReservationBook::Hold(std::string_view order,
   return HoldStatus::kNoStock;
 }
 
-ReservationBook::HoldStatus ReservationBook::HoldParts(std::string_view order,
+ReservationBook::HoldStatus ReservationBook::HoldParts(const OrderKey& order,
                                                        std::span<const OrderPart> parts,
                                                        std::span<const int32_t> keep_back,
                                                        std::span<const NamedLine> lines, Now now,
@@ -238,7 +239,7 @@ ReservationBook::HoldStatus ReservationBook::HoldParts(std::string_view order,
     return HoldStatus::kNoStock;
   }
   if (!stock_.TryHoldParts(LinesByPart(r.parts, r.lines, options.line_keep, keep_back), [&] {
-        return r.seq = Log(EventType::kReserved, order, r, now.wall_ms);
+        return r.seq = Log(EventType::kReserved, order.id, r, now.wall_ms);
       })) {
     undo_capacity();
     return HoldStatus::kNoStock;
@@ -257,7 +258,8 @@ void ReservationBook::Finish(Shard& shard, const std::string& order, Reservation
   shard.due.emplace(r.forget_at_ms, order);
 }
 
-FinishResult ReservationBook::Commit(std::string_view order, Now now) {
+FinishResult ReservationBook::Commit(std::string_view id, Now now) {
+  const OrderKey order(id);
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
   auto it = shard.orders.find(order);
@@ -291,7 +293,8 @@ FinishResult ReservationBook::Commit(std::string_view order, Now now) {
   return {FinishStatus::kUnknownOrder, r.state, 0};
 }
 
-FinishResult ReservationBook::Release(std::string_view order, Now now) {
+FinishResult ReservationBook::Release(std::string_view id, Now now) {
+  const OrderKey order(id);
   Shard& shard = ShardOf(order);
   std::lock_guard lock(shard.mu);
   auto it = shard.orders.find(order);
@@ -342,7 +345,7 @@ size_t ReservationBook::ExpireDue(Now now) {
 }
 
 void ReservationBook::Replay(const ReservationEvent& e, Now now) {
-  Shard& shard = ShardOf(e.order);
+  Shard& shard = ShardOf(OrderKey(e.order));
   std::lock_guard lock(shard.mu);
   if (e.type == EventType::kReserved) {
     Reservation r;
@@ -357,7 +360,7 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
     r.bound = e.bound;
     for (const auto& p : LinesByPart(r.parts, r.lines)) stock_.ForceHold(p.store, p.lines);
     CountDeliveries(r);
-    const Slot slot = SlotOf(shard, e.order);
+    const Slot slot = SlotOf(shard, OrderKey(e.order));
     if (slot.fresh || slot.it->second.state != OrderState::kHeld) ++shard.held;
     slot.it->second = std::move(r);
     shard.due.emplace(slot.it->second.expires_at_ms, slot.it->first);
@@ -420,7 +423,7 @@ void ReservationBook::CopyOrdersLocked(Now now, std::vector<OrderImage>& out) co
 }
 
 void ReservationBook::Restore(const OrderImage& o, Now now) {
-  Shard& shard = ShardOf(o.order);
+  Shard& shard = ShardOf(OrderKey(o.order));
   std::lock_guard lock(shard.mu);
   Reservation r;
   r.parts.assign(o.parts.begin(), o.parts.end());

@@ -84,6 +84,14 @@ struct BookCounts {
 
 class ReservationBook {
  public:
+  // An order id with its hash, computed once for a request's retry check and
+  // hold (the hash picks the shard and probes the shard's map).
+  struct OrderKey {
+    explicit OrderKey(std::string_view order) : id(order), hash(StringHash{}(order)) {}
+    std::string_view id;
+    size_t hash;
+  };
+
   // Finished orders are remembered for `finished_retention_ms` so retries of
   // commit/release stay idempotent; after that they are forgotten.
   // `load` (may be null) counts deliveries per store and hour for capacity.
@@ -91,7 +99,10 @@ class ReservationBook {
                   DeliveryLoad* load = nullptr);
 
   // If `order` is held or committed, copies its plan into `out` and returns true.
-  bool FindActive(std::string_view order, Plan& out) const;
+  bool FindActive(const OrderKey& order, Plan& out) const;
+  bool FindActive(std::string_view order, Plan& out) const {
+    return FindActive(OrderKey(order), out);
+  }
 
   enum class HoldStatus { kHeld, kAlready, kNoStock };
   // Holds `lines` at the first candidate (in the given order) that has them
@@ -103,10 +114,10 @@ class ReservationBook {
     PartRole role = PartRole::kDelivery;  // what the one store does
   };
   // A candidate at its hourly capacity is passed over like one short of stock.
-  HoldStatus Hold(std::string_view order, std::span<const Candidate> candidates,
+  HoldStatus Hold(const OrderKey& order, std::span<const Candidate> candidates,
                   std::span<const NamedLine> lines, Now now, int64_t ttl_ms, Plan& out,
                   const HoldOptions& options);
-  HoldStatus Hold(std::string_view order, std::span<const Candidate> candidates,
+  HoldStatus Hold(const OrderKey& order, std::span<const Candidate> candidates,
                   std::span<const NamedLine> lines, Now now, int64_t ttl_ms, Plan& out) {
     return Hold(order, candidates, lines, now, ttl_ms, out, HoldOptions{});
   }
@@ -114,7 +125,7 @@ class ReservationBook {
   // Holds an order served by several stores, all or nothing: `parts` say
   // which of `lines` (grouped by part) each store serves; `keep_back[k]` is
   // part k's store's safety stock. One attempt: kNoStock if any part is short.
-  HoldStatus HoldParts(std::string_view order, std::span<const OrderPart> parts,
+  HoldStatus HoldParts(const OrderKey& order, std::span<const OrderPart> parts,
                        std::span<const int32_t> keep_back, std::span<const NamedLine> lines,
                        Now now, int64_t ttl_ms, Plan& out, const HoldOptions& options);
 
@@ -157,7 +168,19 @@ class ReservationBook {
   // of bucket nodes (the book holds every order of the last hour, far more
   // than the caches). Records move on growth: nothing keeps a reference to
   // one past the call that found it.
-  using Orders = boost::unordered_flat_map<std::string, Reservation, StringHash, std::equal_to<>>;
+  // Looks up by a string or by an OrderKey (its hash already made).
+  struct OrderHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view order) const { return StringHash{}(order); }
+    size_t operator()(const OrderKey& key) const { return key.hash; }
+  };
+  struct OrderEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+    bool operator()(const OrderKey& a, std::string_view b) const { return a.id == b; }
+    bool operator()(std::string_view a, const OrderKey& b) const { return a == b.id; }
+  };
+  using Orders = boost::unordered_flat_map<std::string, Reservation, OrderHash, OrderEqual>;
   struct Shard {
     mutable std::mutex mu;
     Orders orders;
@@ -166,10 +189,10 @@ class ReservationBook {
   };
   static constexpr size_t kShards = 64;
 
-  Shard& ShardOf(std::string_view order) const;
+  Shard& ShardOf(const OrderKey& order) const;
   static void CopyPlan(const Reservation& r, Plan& out);
   // With the shard locked: copies the order's plan if it is held or committed.
-  static bool CopyIfActiveLocked(const Shard& shard, std::string_view order, Plan& out);
+  static bool CopyIfActiveLocked(const Shard& shard, const OrderKey& order, Plan& out);
   // A held record of `lines` (parts still to be set).
   static Reservation NewHold(std::span<const NamedLine> lines, Now now, int64_t ttl_ms,
                              const HoldOptions& options);
@@ -183,7 +206,7 @@ class ReservationBook {
     Orders::iterator it;
     bool fresh = false;
   };
-  static Slot SlotOf(Shard& shard, std::string_view order);
+  static Slot SlotOf(Shard& shard, const OrderKey& order);
   static void DropIfFresh(Shard& shard, const Slot& slot);
   struct FreshGuard;
   // Copies `r`'s plan if it is held or committed.

@@ -26,7 +26,7 @@ class ReservationBookTest : public ::testing::Test {
     std::vector<NamedLine> lines;
     if (a > 0) lines.push_back({{kA, a}, "A"});
     if (b > 0) lines.push_back({{kB, b}, "B"});
-    return book_.Hold(order, candidates_, lines, now, kTtlMs, plan_);
+    return book_.Hold(ReservationBook::OrderKey(order), candidates_, lines, now, kTtlMs, plan_);
   }
   int32_t Reserved(StoreIdx s, SkuIdx k) { return stock_.Level(s, k).reserved; }
   int32_t OnHand(StoreIdx s, SkuIdx k) { return stock_.Level(s, k).on_hand; }
