@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "io/data_loader.h"
 #include "io/json_writer.h"
 #include "io/load_error.h"
 #include "io/store_fields.h"
@@ -54,6 +55,17 @@ class Reader {
     std::string_view s(data_.data() + pos_, n);
     pos_ += n;
     return s;
+  }
+  // A count of things each at least `min_bytes` long: more than the rest of
+  // the file could hold is damage, refused before anything is sized by it
+  // (a flipped bit must not ask for gigabytes).
+  uint32_t Count(size_t min_bytes, std::string_view what) {
+    const auto n = Num<uint32_t>();
+    if (static_cast<uint64_t>(n) * min_bytes > data_.size() - pos_) {
+      Fail("the file cannot hold the " + std::to_string(n) + " " + std::string(what) +
+           " it announces (damaged or truncated snapshot)");
+    }
+    return n;
   }
   [[noreturn]] void Fail(const std::string& why) const {
     throw LoadError(name_ + ": offset " + std::to_string(pos_) + ": " + why);
@@ -230,7 +242,7 @@ alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory
   image.seq = r.Num<uint64_t>();
   if (!v1 && !v2) {
     // Stores changed at runtime: applied over the stores file first.
-    const auto n_changed = r.Num<uint32_t>();
+    const auto n_changed = r.Count(4, "store records");
     simdjson::dom::parser parser;
     for (uint32_t i = 0; i < n_changed; ++i) {
       const std::string record(r.Str());
@@ -251,27 +263,33 @@ alloc::StateImage ReadSnapshot(const fs::path& path, alloc::Inventory& inventory
     }
   }
   const auto stores_now = inventory.Stores();
-  const auto n_skus = r.Num<uint32_t>();
+  const auto n_skus = r.Count(4, "SKU names");
   std::vector<alloc::SkuIdx> sku_map(n_skus);  // snapshot index -> this run's index
   for (uint32_t i = 0; i < n_skus; ++i) sku_map[i] = inventory.skus.Intern(r.Str());
-  const auto n_stores = r.Num<uint32_t>();
+  const auto n_stores = r.Count(8, "stores");
   std::vector<alloc::StoreIdx> store_map;  // snapshot index -> this run's index
   for (uint32_t s = 0; s < n_stores; ++s) {
     const std::string_view id = r.Str();
     const auto store = stores_now->stores.Find(id);
     if (!store) r.Fail("store " + std::string(id) + " is not in the stores file any more");
     store_map.push_back(*store);
-    const auto rows = r.Num<uint32_t>();
+    const auto rows = r.Count(12, "stock rows");
     for (uint32_t i = 0; i < rows; ++i) {
       const auto sku = r.Num<uint32_t>();
       const auto on_hand = r.Num<int32_t>();
       const auto reserved = r.Num<int32_t>();
       if (sku >= n_skus) r.Fail("a stock row names an unknown SKU index");
+      // As the stock file and the journal are held to: never below zero, never
+      // more than any shelf. Held units may exceed on_hand after a stock.set,
+      // but each hold fitted on a shelf, so they never exceed kMaxOnHand.
+      if (on_hand < 0 || on_hand > kMaxOnHand || reserved < 0 || reserved > kMaxOnHand)
+        r.Fail("a stock row has an impossible level (on_hand " + std::to_string(on_hand) +
+               ", reserved " + std::to_string(reserved) + ")");
       inventory.stock.LoadRow(*store, sku_map[sku], on_hand, reserved);
     }
   }
   if (inventory.stock.Seal()) r.Fail("a store lists a SKU twice");
-  const auto n_orders = r.Num<uint32_t>();
+  const auto n_orders = r.Count(4, "orders");
   image.orders.reserve(n_orders);
   for (uint32_t i = 0; i < n_orders; ++i) {
     alloc::OrderImage o;

@@ -1,5 +1,5 @@
 # The fuzz targets: tests/fuzz/<name>_fuzz.cc with its seed corpus in tests/fuzz/<name>/.
-set(HOURGLASS_FUZZ_TARGETS request_line stores_csv stock_csv config journal)
+set(HOURGLASS_FUZZ_TARGETS request_line stores_csv stock_csv config journal snapshot zone_geojson)
 
 # What every harness links: its scratch folder and the world it runs over (built once for all).
 if(NOT TARGET hourglass_fuzz_support)
