@@ -127,11 +127,6 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
   pending.clear();
   served = false;
   const StoreSet& stores = ctx.view->stores;
-  const auto ranks_before = [&stores](const Candidate& a, const Candidate& b) {
-    if (a.eta_min != b.eta_min) return a.eta_min < b.eta_min;
-    if (a.distance_km != b.distance_km) return a.distance_km < b.distance_km;
-    return stores[a.store].id < stores[b.store].id;
-  };
   // Unseen stores are farther than the ring's edge, so none has an ETA below
   // this; shaved a little so rounding never lets one rank before it.
   const double min_per_km = ctx.rules->FastestMinPerKm(ctx.minute_of_day) * (1 - 1e-9);
@@ -163,7 +158,7 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
       // for the stock of the first few seen (often among the first offered).
       if (ahead && pending.size() <= kFetchAhead) ahead(c.store);
     }
-    std::sort(pending.begin(), pending.end(), ranks_before);
+    SortDefault(stores, pending);  // Rank's order, so both choose alike
     // Offer, best first, those no unseen store can rank before (all, once
     // every store is seen); the rest wait for the next ring.
     size_t offerable = pending.size();
