@@ -62,17 +62,20 @@ std::optional<std::pair<StoreIdx, SkuIdx>> StockTable::Seal() {
       duplicate = std::pair{StoreIdx{static_cast<uint32_t>(i)}, dup->sku};
     offsets[i] = arena_bytes;
     arena_bytes += StoreRows::BlockBytes(rows);
+    for (const StockRow& row : rows) {
+      if (Raw(row.sku) >= stores_stocking_.size()) stores_stocking_.resize(Raw(row.sku) + 1);
+      ++stores_stocking_[Raw(row.sku)];
+    }
   }
+  filter_.Build(stores_stocking_, filter_bits_per_row_);
   auto arena = AllocateArena(arena_bytes);
   for (size_t i = 0; i < stores_count_; ++i) {
     StoreStock& st = stores_[i];
     st.rows.BuildIn(st.loading, arena.get() + offsets[i]);
     sealed_rows_[i] = st.rows;
     st.own.reset();
-    for (const StockRow& row : st.loading) {
-      if (Raw(row.sku) >= stores_stocking_.size()) stores_stocking_.resize(Raw(row.sku) + 1);
-      ++stores_stocking_[Raw(row.sku)];
-    }
+    const StoreIdx store{static_cast<uint32_t>(i)};
+    for (const StockRow& row : st.loading) filter_.Add(row.sku, store);
     std::vector<StockRow>().swap(st.loading);
   }
   arena_ = std::move(arena);
@@ -88,12 +91,14 @@ StockLevel StockTable::Level(StoreIdx store, SkuIdx sku) const {
 }
 
 bool StockTable::Covers(StoreIdx store, std::span<const Line> lines, KeepBack keep) const {
+  if (!MayStockAll(store, lines)) return false;
   const StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   return CanHoldLocked(s, lines, keep);
 }
 
 int32_t StockTable::Spare(StoreIdx store, std::span<const Line> lines, KeepBack keep) const {
+  if (!MayStockAll(store, lines)) return -1;
   const StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   int32_t fewest = std::numeric_limits<int32_t>::max();
@@ -157,6 +162,7 @@ void StockTable::RecordCommitsLocked(StoreStock& s, std::span<const Line> lines,
 
 bool StockTable::TryHold(StoreIdx store, std::span<const Line> lines, UnderLock under_lock,
                          KeepBack keep) {
+  if (!MayStockAll(store, lines)) return false;
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
   if (!CanHoldLocked(s, lines, keep)) return false;
@@ -215,7 +221,8 @@ void StockTable::ConsumeParts(std::span<const PartLines> parts, UnderLock under_
   for (const PartLines& p : parts) RecordCommitsLocked(stores_[Raw(p.store)], p.lines, seq);
 }
 
-RowUnits& StockTable::UnitsFor(StoreStock& s, SkuIdx sku) {
+RowUnits& StockTable::UnitsFor(StoreIdx store, SkuIdx sku) {
+  StoreStock& s = stores_[Raw(store)];
   if (RowUnits* u = s.rows.Find(sku)) return *u;
   std::vector<StockRow> rows;
   rows.reserve(s.rows.size() + 1);
@@ -226,6 +233,7 @@ RowUnits& StockTable::UnitsFor(StoreStock& s, SkuIdx sku) {
   auto block = std::make_unique_for_overwrite<std::byte[]>(StoreRows::BlockBytes(rows));
   s.rows.BuildIn(rows, block.get());
   s.own = std::move(block);  // the old block, if its own, goes; an arena slot stays unused
+  filter_.Add(sku, store);   // after the row exists: a reader that sees the bits finds it
   return *s.rows.Find(sku);
 }
 
@@ -244,7 +252,7 @@ StockTable::SetOutcome StockTable::Set(StoreIdx store, SkuIdx sku, int32_t on_ha
       if (c.sku == sku && c.seq > as_of_seq) out.deducted += c.qty;
     }
   }
-  RowUnits& e = UnitsFor(s, sku);
+  RowUnits& e = UnitsFor(store, sku);
   e.on_hand = std::max(0, on_hand - out.deducted);
   if (log_set) log_set(e.on_hand);
   out.level = {e.on_hand, e.reserved, true};
@@ -263,7 +271,7 @@ void StockTable::ForgetCommitsUpTo(uint64_t seq) {
 void StockTable::ForceHold(StoreIdx store, std::span<const Line> lines) {
   StoreStock& s = stores_[Raw(store)];
   std::lock_guard lock(s.mu);
-  for (const Line& line : lines) UnitsFor(s, line.sku).reserved += line.qty;
+  for (const Line& line : lines) UnitsFor(store, line.sku).reserved += line.qty;
 }
 
 size_t StockTable::RowCount(StoreIdx store) const {

@@ -23,6 +23,7 @@
 
 #include "alloc/function_ref.h"
 #include "alloc/ids.h"
+#include "alloc/sku_store_filter.h"
 #include "alloc/store_rows.h"
 
 namespace hourglass::alloc {
@@ -51,7 +52,11 @@ class StockTable {
 
   // Start-up loading, before any other thread sees the table. Rows may come
   // in any order; Seal() sorts them and returns a (store, sku) that was
-  // loaded twice, if any, for the loader to refuse.
+  // loaded twice, if any, for the loader to refuse. It also builds the
+  // per-SKU store filters (sku_store_filter.h) at the bits per row set before
+  // it; 0 builds none, and every probe then reads the store's rows.
+  static constexpr uint32_t kDefaultFilterBitsPerRow = 4;
+  void set_filter_bits_per_row(uint32_t bits) { filter_bits_per_row_ = bits; }
   void LoadRow(StoreIdx store, SkuIdx sku, int32_t on_hand, int32_t reserved = 0);
   std::optional<std::pair<StoreIdx, SkuIdx>> Seal();
 
@@ -69,6 +74,7 @@ class StockTable {
   // one after another. Reads nothing a writer changes (the rows' shape as of
   // Seal, whose arena lives as long as the table): any thread, no lock.
   void Prefetch(StoreIdx store, SkuIdx sku) const {
+    if (!filter_.MayStock(sku, store)) return;  // the probe will not read the rows
     __builtin_prefetch(&stores_[Raw(store)]);
     sealed_rows_[Raw(store)].Prefetch(sku);
   }
@@ -158,6 +164,8 @@ class StockTable {
 
   size_t stores() const { return stores_count_; }
   size_t rows() const;
+  // Memory of the store filters, for the start-up report.
+  size_t filter_bytes() const { return filter_.bytes(); }
 
  private:
   // A commit, kept for as_of_seq reconciliation.
@@ -190,7 +198,16 @@ class StockTable {
   std::vector<std::unique_lock<std::mutex>> LockParts(std::span<const PartLines> parts) const;
   // The entry for `sku`, inserted (empty) when the store has none: the store's
   // rows move to a block of their own (a rare change, O(rows) under its lock).
-  static RowUnits& UnitsFor(StoreStock& s, SkuIdx sku);
+  // The filter learns of the new row.
+  RowUnits& UnitsFor(StoreIdx store, SkuIdx sku);
+  // False when the filter shows the store lacks a line's SKU: no lock, no
+  // read of its rows.
+  bool MayStockAll(StoreIdx store, std::span<const Line> lines) const {
+    for (const Line& line : lines) {
+      if (!filter_.MayStock(line.sku, store)) return false;
+    }
+    return true;
+  }
 
   size_t stores_count_;
   std::unique_ptr<StoreStock[]> stores_;  // mutexes cannot move, so no vector
@@ -201,6 +218,8 @@ class StockTable {
   // a row since has moved, and its prefetch then only warms unused lines.
   std::unique_ptr<StoreRows[]> sealed_rows_;
   std::vector<uint32_t> stores_stocking_;  // by SkuIdx; written by Seal only
+  uint32_t filter_bits_per_row_ = kDefaultFilterBitsPerRow;
+  SkuStoreFilter filter_;  // built by Seal
 };
 
 }  // namespace hourglass::alloc

@@ -264,6 +264,7 @@ int Run(const Args& args) {
   auto inventory = std::make_unique<alloc::Inventory>(
       io::LoadStores(config.stores_csv, config.rules, config.warehouses),
       static_cast<size_t>(config.limits.max_added_stores));
+  inventory->stock.set_filter_bits_per_row(static_cast<uint32_t>(config.store_filter_bits));
   const auto snapshot = io::LatestSnapshot(config.data_dir);
   alloc::StateImage image;
   if (snapshot) {
@@ -279,6 +280,9 @@ int Run(const Args& args) {
   const size_t stock_rows = inventory->stock.rows();
   Log("data_loaded", "loaded %zu stores, %zu SKUs, %zu stock rows from %s in %lld ms", store_count,
       sku_count, stock_rows, loaded_from.c_str(), static_cast<long long>(MsSince(t0)));
+  Log("store_filters", "store filters: %lld bits per stock row, %.1f MB",
+      static_cast<long long>(config.store_filter_bits),
+      static_cast<double>(inventory->stock.filter_bytes()) / 1e6);
 
   io::JournalOptions journal_options;
   journal_options.dir = config.data_dir / "journal";

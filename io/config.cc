@@ -49,6 +49,9 @@ std::vector<NumberKey> NumberKeys() {
       {"rules", "transfer_handling_min", false, 0, 1440,
        [](Config& c, double v) { c.rules.routing.transfer_handling_min = v; }},
 
+      {"data", "store_filter_bits", true, 0, 32,
+       [](Config& c, double v) { c.store_filter_bits = int64_t(v); }},
+
       {"limits", "max_line_bytes", true, 1024, 16 << 20,
        [](Config& c, double v) { c.limits.max_line_bytes = int64_t(v); }},
       {"limits", "max_items", true, 1, 10000,

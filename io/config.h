@@ -100,6 +100,10 @@ struct Config {
   int64_t io_threads = 2;
   std::filesystem::path stores_csv;
   std::filesystem::path stock_csv;
+  // [data] store_filter_bits: bits per stock row for the per-SKU store filters
+  // (alloc/sku_store_filter.h), which spare probes of stores without the SKU;
+  // 0 turns them off. 4 bits cost 0.5 bytes a row.
+  int64_t store_filter_bits = 4;
   std::filesystem::path data_dir;
   Rules rules;
   Limits limits;

@@ -134,6 +134,7 @@ listen = "127.0.0.1:9999"
 stores = "s.csv"
 stock = "k.csv"
 dir = "state"
+store_filter_bits = 8
 [rules]
 promise_min = 45
 speed_kmh = 18.5
@@ -153,6 +154,7 @@ max_retained_bytes = 2097152
   EXPECT_EQ(c.stores_csv, dir_ / "s.csv");
   EXPECT_EQ(c.stock_csv, dir_ / "k.csv");
   EXPECT_EQ(c.data_dir, dir_ / "state");
+  EXPECT_EQ(c.store_filter_bits, 8);
   EXPECT_DOUBLE_EQ(c.rules.promise_min, 45);
   EXPECT_DOUBLE_EQ(c.rules.speed_kmh, 18.5);
   EXPECT_DOUBLE_EQ(c.rules.detour, 1.4);
@@ -184,6 +186,9 @@ TEST_F(LoaderTest, BadConfigNamesLineAndKey) {
                 .find("[journal] sync: must be \"always\", \"batch\" or \"none\""),
             std::string::npos);
   EXPECT_NE(LoadConfigText("[journal]\nsnapshot_every_records = 5\n").find("must be within"),
+            std::string::npos);
+  EXPECT_NE(LoadConfigText("[data]\nstore_filter_bits = 33\n")
+                .find("[data] store_filter_bits: must be within [0, 32]"),
             std::string::npos);
 }
 
