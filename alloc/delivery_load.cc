@@ -1,5 +1,7 @@
 #include "alloc/delivery_load.h"
 
+#include <new>
+
 namespace hourglass::alloc {
 namespace {
 
@@ -22,9 +24,9 @@ int64_t HourIn(uint64_t word) { return static_cast<int64_t>(word >> kCountBits) 
 DeliveryLoad::DeliveryLoad(size_t slots, const StoreSet& stores)
     : slots_(slots),
       capacity_(std::make_unique<std::atomic<int32_t>[]>(slots)),
-      buckets_(std::make_unique<std::atomic<uint64_t>[]>(slots * kHours)) {
+      buckets_(static_cast<uint64_t*>(std::calloc(slots * kHours + 1, sizeof(uint64_t)))) {
+  if (buckets_ == nullptr) throw std::bad_alloc();
   for (size_t i = 0; i < slots; ++i) capacity_[i].store(0, std::memory_order_relaxed);
-  for (size_t i = 0; i < slots * kHours; ++i) buckets_[i].store(0, std::memory_order_relaxed);
   for (uint32_t i = 0; i < stores.size(); ++i) {
     SetCapacity(StoreIdx{i}, stores[StoreIdx{i}].capacity_per_hour);
   }
@@ -35,24 +37,25 @@ void DeliveryLoad::SetCapacity(StoreIdx store, int32_t capacity_per_hour) {
     capacity_[Raw(store)].store(capacity_per_hour, std::memory_order_release);
 }
 
-std::atomic<uint64_t>* DeliveryLoad::Bucket(StoreIdx store, int64_t hour) const {
+uint64_t* DeliveryLoad::Bucket(StoreIdx store, int64_t hour) const {
   if (Raw(store) >= slots_ || hour < 0) return nullptr;
   return &buckets_[static_cast<size_t>(Raw(store)) * kHours + static_cast<size_t>(hour % kHours)];
 }
 
 int32_t DeliveryLoad::Count(StoreIdx store, int64_t slot_ms) const {
   const int64_t hour = HourOf(slot_ms);
-  const auto* b = Bucket(store, hour);
+  uint64_t* b = Bucket(store, hour);
   if (b == nullptr) return 0;
-  const uint64_t word = b->load(std::memory_order_acquire);
+  const uint64_t word = std::atomic_ref<uint64_t>(*b).load(std::memory_order_acquire);
   return HourIn(word) == hour ? static_cast<int32_t>(word & kCountMask) : 0;
 }
 
 bool DeliveryLoad::Change(StoreIdx store, int64_t slot_ms, int delta, int32_t limit) {
   const int64_t hour = HourOf(slot_ms);
-  auto* b = Bucket(store, hour);
+  uint64_t* b = Bucket(store, hour);
   if (b == nullptr) return true;
-  uint64_t word = b->load(std::memory_order_acquire);
+  std::atomic_ref<uint64_t> bucket(*b);
+  uint64_t word = bucket.load(std::memory_order_acquire);
   while (true) {
     const int64_t in = HourIn(word);
     // A bucket holding a later hour belongs to the future: this hour is too
@@ -62,7 +65,7 @@ bool DeliveryLoad::Change(StoreIdx store, int64_t slot_ms, int delta, int32_t li
     if (delta > 0 && limit > 0 && count >= limit) return false;
     if (delta < 0 && count == 0) return true;  // counted in a bucket since reused
     const uint64_t next = Pack(hour, static_cast<uint64_t>(count + delta) & kCountMask);
-    if (b->compare_exchange_weak(word, next, std::memory_order_acq_rel)) return true;
+    if (bucket.compare_exchange_weak(word, next, std::memory_order_acq_rel)) return true;
   }
 }
 

@@ -33,7 +33,8 @@ StockTable::StockTable(size_t stores)
       sealed_rows_(std::make_unique<StoreRows[]>(stores)) {}
 
 void StockTable::LoadRow(StoreIdx store, SkuIdx sku, int32_t on_hand, int32_t reserved) {
-  stores_[Raw(store)].loading.push_back({sku, {on_hand, reserved}});
+  if (loading_.empty()) loading_.resize(stores_count_);
+  loading_[Raw(store)].push_back({sku, {on_hand, reserved}});
 }
 
 std::vector<std::unique_lock<std::mutex>> StockTable::LockAll() const {
@@ -45,12 +46,13 @@ std::vector<std::unique_lock<std::mutex>> StockTable::LockAll() const {
 
 std::optional<std::pair<StoreIdx, SkuIdx>> StockTable::Seal() {
   stores_stocking_.clear();
+  if (loading_.empty()) loading_.resize(stores_count_);
   std::optional<std::pair<StoreIdx, SkuIdx>> duplicate;
   std::vector<size_t> offsets(stores_count_);
   size_t arena_bytes = 0;
   for (size_t i = 0; i < stores_count_; ++i) {
     StoreStock& st = stores_[i];
-    auto& rows = st.loading;
+    auto& rows = loading_[i];
     // Rows added before Seal (none in the daemon, which seals once) join the load.
     st.rows.ForEach([&rows](SkuIdx sku, const RowUnits& u) { rows.push_back({sku, u}); });
     std::sort(rows.begin(), rows.end(),
@@ -71,13 +73,14 @@ std::optional<std::pair<StoreIdx, SkuIdx>> StockTable::Seal() {
   auto arena = AllocateArena(arena_bytes);
   for (size_t i = 0; i < stores_count_; ++i) {
     StoreStock& st = stores_[i];
-    st.rows.BuildIn(st.loading, arena.get() + offsets[i]);
+    st.rows.BuildIn(loading_[i], arena.get() + offsets[i]);
     sealed_rows_[i] = st.rows;
     st.own.reset();
     const StoreIdx store{static_cast<uint32_t>(i)};
-    for (const StockRow& row : st.loading) filter_.Add(row.sku, store);
-    std::vector<StockRow>().swap(st.loading);
+    for (const StockRow& row : loading_[i]) filter_.Add(row.sku, store);
+    std::vector<StockRow>().swap(loading_[i]);
   }
+  std::vector<std::vector<StockRow>>().swap(loading_);
   arena_ = std::move(arena);
   return duplicate;
 }

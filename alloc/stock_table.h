@@ -181,7 +181,6 @@ class StockTable {
     mutable std::mutex mu;
     StoreRows rows;                    // guarded by mu; its block is in arena_ or `own`
     std::unique_ptr<std::byte[]> own;  // the block once the store gained a row after Seal
-    std::vector<StockRow> loading;     // rows before Seal
     // The latest commits, a ring once full (oldest at oldest_commit); a
     // vector, not a deque, because an empty deque allocates and most stores
     // commit nothing between snapshots. Guarded by mu.
@@ -211,6 +210,9 @@ class StockTable {
 
   size_t stores_count_;
   std::unique_ptr<StoreStock[]> stores_;  // mutexes cannot move, so no vector
+  // Rows before Seal, by store; not in StoreStock, whose records would grow
+  // a cache line each (6 MB at 100,000 stores) for what lives only while loading.
+  std::vector<std::vector<StockRow>> loading_;
   // Every store's block as of Seal, one allocation: no per-store size-class
   // rounding, and the pages of the freed loading rows go back whole.
   std::unique_ptr<std::byte[]> arena_;
