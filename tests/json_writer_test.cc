@@ -42,5 +42,25 @@ TEST(JsonWriter, EveryByteSurvivesARoundTrip) {
   EXPECT_EQ(ReadBack(Written("\"" + all + "\\")), "\"" + all + "\\");
 }
 
+// Keys take a shortcut when they need no escaping; commas and nesting must
+// come out the same either way (a subscription name is a key a client chose).
+TEST(JsonWriter, KeysPlainOrEscapedKeepCommasAndNesting) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject().Field("a", int64_t{1}).Key("say \"hi\"").BeginObject();
+  w.Field("x", true).Key("y").BeginArray().BeginObject().Field("z", "v").EndObject();
+  w.Int(2).EndArray().EndObject().Field("tab\there", "t").Field("b", "w").EndObject();
+  EXPECT_EQ(out, R"({"a":1,"say \"hi\"":{"x":true,"y":[{"z":"v"},2]},"tab\there":"t","b":"w"})");
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(out).get(doc), simdjson::SUCCESS) << out;
+  bool x = false;
+  EXPECT_EQ(doc["say \"hi\""]["x"].get(x), simdjson::SUCCESS);
+  EXPECT_TRUE(x);
+  std::string_view t;
+  EXPECT_EQ(doc["tab\there"].get(t), simdjson::SUCCESS);
+  EXPECT_EQ(t, "t");
+}
+
 }  // namespace
 }  // namespace hourglass::io
