@@ -496,8 +496,14 @@ const RouteResult& Allocator::Decide(const RoutingRules& rules, const RouteReque
         const auto fetch_ahead = [&](StoreIdx store) {
           if (!scratch.plain.empty()) inventory_.stock.Prefetch(store, scratch.plain.front().sku);
         };
+        // A split needs the stores that have some of the lines, so it sees them all.
+        const auto may_have_all = [&](StoreIdx store) {
+          return inventory_.stock.MayStockAll(store, scratch.plain);
+        };
         result.reason =
-            router_.RankUntil(request.at, ctx, route, has_all, lazily_served, fetch_ahead);
+            router_.RankUntil(request.at, ctx, route, has_all, lazily_served, fetch_ahead,
+                              request.allow_split ? FunctionRef<bool(StoreIdx)>{}
+                                                  : FunctionRef<bool(StoreIdx)>{may_have_all});
       } else {
         result.reason = router_.Rank(request.at, ctx, route);
       }

@@ -120,7 +120,8 @@ NoRouteReason Router::Rank(geo::LatLon at, const RankContext& ctx, RouteScratch&
 
 NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch,
                                 FunctionRef<bool(const Candidate&)> serves, bool& served,
-                                FunctionRef<void(StoreIdx)> ahead) const {
+                                FunctionRef<void(StoreIdx)> ahead,
+                                FunctionRef<bool(StoreIdx)> may_serve) const {
   scratch.candidates.clear();
   scratch.rejected.clear();
   auto& pending = scratch.pending;
@@ -150,7 +151,14 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
       if (i + kFetchAhead < nearby.size())
         __builtin_prefetch(&stores[StoreIdx{nearby[i + kFetchAhead].store}]);
       const geo::NearbyStore& n = nearby[i];
-      if (n.distance_km <= inner || stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
+      if (n.distance_km <= inner) continue;
+      // Near many stores most lack a line: with a candidate in hand, skipping
+      // them unjudged spares reading their records (and sorting them).
+      if (may_serve && !(pending.empty() && scratch.candidates.empty()) &&
+          !may_serve(StoreIdx{n.store})) {
+        continue;
+      }
+      if (stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
       const Candidate c = Assess(n, at, ctx, in_range, in_time);
       if (c.reject != Reject::kNone) continue;
       pending.push_back(c);

@@ -105,9 +105,14 @@ class Router {
   // not all within reach. Not for explain (keep_rejected): rejected stores are not collected.
   // `ahead`, if given, hears of each candidate a few places before it is offered, so that what
   // `serves` will read can be fetched into cache for several stores at once.
+  // `may_serve`, if given, is a cheap test that is false only for stores that `serves` would
+  // refuse (the stock filters): once there is a candidate, such a store is skipped without being
+  // judged, so it is missing from scratch.candidates. The store served and the result stay as
+  // without it: with a candidate, the result is kNone either way.
   NoRouteReason RankUntil(geo::LatLon at, const RankContext& ctx, RouteScratch& scratch,
                           FunctionRef<bool(const Candidate&)> serves, bool& served,
-                          FunctionRef<void(StoreIdx)> ahead = {}) const;
+                          FunctionRef<void(StoreIdx)> ahead = {},
+                          FunctionRef<bool(StoreIdx)> may_serve = {}) const;
 
   // Stores within `reach_km` of `at` that take orders now (pickup by
   // location), nearest first; eta_min is when the order is ready there.

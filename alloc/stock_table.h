@@ -79,6 +79,15 @@ class StockTable {
     sealed_rows_[Raw(store)].Prefetch(sku);
   }
 
+  // False when the store filters show the store lacks a line's SKU (so
+  // Covers would be false); true says nothing. No lock, no read of its rows.
+  bool MayStockAll(StoreIdx store, std::span<const Line> lines) const {
+    for (const Line& line : lines) {
+      if (!filter_.MayStock(line.sku, store)) return false;
+    }
+    return true;
+  }
+
   // True when the store has every line available. `lines` must hold each SKU
   // at most once (the allocator merges duplicates).
   bool Covers(StoreIdx store, std::span<const Line> lines, KeepBack keep = {}) const;
@@ -199,14 +208,6 @@ class StockTable {
   // rows move to a block of their own (a rare change, O(rows) under its lock).
   // The filter learns of the new row.
   RowUnits& UnitsFor(StoreIdx store, SkuIdx sku);
-  // False when the filter shows the store lacks a line's SKU: no lock, no
-  // read of its rows.
-  bool MayStockAll(StoreIdx store, std::span<const Line> lines) const {
-    for (const Line& line : lines) {
-      if (!filter_.MayStock(line.sku, store)) return false;
-    }
-    return true;
-  }
 
   size_t stores_count_;
   std::unique_ptr<StoreStock[]> stores_;  // mutexes cannot move, so no vector
