@@ -218,6 +218,9 @@ TEST(RouterOracle, LazyRankingChoosesWhatFullRankingChooses) {
   for (uint32_t i = 0; i < inv->Stores()->stores.size(); ++i) {
     Store s = inv->Stores()->stores[StoreIdx{i}];
     s.city = cities[i % 3];
+    // Some stores take no orders, so that the stock filters' skipping meets
+    // stores that are rejected for other reasons (the reason must not change).
+    s.paused = i % 7 < 3;
     ASSERT_EQ(allocator.ChangeStore(std::move(s), false, 0).status,
               Allocator::StoreChangeStatus::kDone);
   }
@@ -249,6 +252,7 @@ TEST(RouterOracle, LazyRankingChoosesWhatFullRankingChooses) {
   EXPECT_GT(outcomes["found"], 1000);
   EXPECT_GT(outcomes["out_of_stock"], 100);
   EXPECT_GT(outcomes["no_store_in_range"] + outcomes["beyond_promise"], 20);
+  EXPECT_GT(outcomes["stores_unavailable"], 20);
 }
 
 }  // namespace
