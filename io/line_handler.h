@@ -51,6 +51,10 @@ class LineHandler {
   // Appends exactly one answer line (ending in '\n') to `out`. `line` has no
   // newline, and at least simdjson::SIMDJSON_PADDING readable bytes follow it.
   virtual HandleResult Handle(std::string_view line, std::string& out, Session& session) = 0;
+  // The lines handled between BeginBatch and EndBatch arrived together (one
+  // read): the handler may read its clocks once for all of them.
+  virtual void BeginBatch() {}
+  virtual void EndBatch() {}
   // The state a new connection starts in.
   virtual Session NewSession() const { return {}; }
   // The answer for a line over the size limit (the server closes afterwards).

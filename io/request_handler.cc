@@ -275,15 +275,36 @@ void RequestHandler::Auth(const dom::object& req, Answer& answer, Session& sessi
   answer.Ok().Field("role", RoleName(session.role));
 }
 
+void RequestHandler::BeginBatch() {
+  in_batch_ = true;
+  batch_now_.reset();
+  last_end_ = {};
+}
+
+alloc::Now RequestHandler::Now() {
+  if (!in_batch_) return clock_();
+  if (!batch_now_) batch_now_ = clock_();
+  return *batch_now_;
+}
+
 HandleResult RequestHandler::Handle(std::string_view line, std::string& out, Session& session) {
-  if (ops_.metrics == nullptr) return Dispatch(line, out, session);
-  const auto start = std::chrono::steady_clock::now();
+  using SteadyClock = std::chrono::steady_clock;
+  const bool timed = ops_.metrics != nullptr;
+  SteadyClock::time_point start{};
+  if (timed) start = last_end_ != SteadyClock::time_point{} ? last_end_ : SteadyClock::now();
   op_index_ = kOpInvalid;
   fail_code_ = {};
   HandleResult result = Dispatch(line, out, session);
-  const auto ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count();
+  // Only quick ops share a batch's clock reading: after a slow one (a
+  // reload's dry run, a store change) the next request reads afresh.
+  constexpr size_t kLastQuickOp = 4;
+  static_assert(kMetricOps[kLastQuickOp] == "stock.set");
+  const bool quick = op_index_ <= kLastQuickOp;
+  if (!quick) batch_now_.reset();
+  if (!timed) return result;
+  const auto end = SteadyClock::now();
+  last_end_ = in_batch_ && quick ? end : SteadyClock::time_point{};
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count();
   ThreadMetrics& m = *ops_.metrics;
   m.requests[op_index_][fail_code_.empty() ? kOutcomeOk : MetricOutcomeIndex(fail_code_)].Add();
   m.latency[op_index_].Record(static_cast<uint64_t>(ns));
@@ -538,7 +559,7 @@ uint64_t RequestHandler::Route(const dom::object& req, std::string_view line, An
   if (!ParseRoute(req, answer, request)) return 0;
   if (request.reserve && !CanChange(answer)) return 0;
   if (history_ != nullptr) history_->Record(history_ring_, line);
-  const alloc::Now now = clock_();
+  const alloc::Now now = Now();
   const alloc::RouteResult& r = allocator_.Route(request, now, scratch_);
   CountRoute(request, r, now);
   const alloc::StoreSet& stores = r.view->stores;
@@ -677,7 +698,7 @@ uint64_t RequestHandler::Finish(const dom::object& req, bool commit, Answer& ans
   Fields f(req, answer);
   const auto order = f.Name("order", true);
   if (f.failed() || !CanChange(answer)) return 0;
-  const alloc::Now now = clock_();
+  const alloc::Now now = Now();
   const alloc::FinishResult r =
       commit ? allocator_.Commit(*order, now) : allocator_.Release(*order, now);
   const auto id = [&] { return std::string(*order); };
@@ -745,7 +766,7 @@ uint64_t RequestHandler::StockSet(const dom::object& req, Answer& answer) {
   }
   if (!CanChange(answer)) return 0;
   const auto result = allocator_.SetStock(*store, *sku_name, static_cast<int32_t>(*on_hand),
-                                          as_of_seq.value_or(0), clock_());
+                                          as_of_seq.value_or(0), Now());
   const auto& outcome = result.outcome;
   if (outcome.stale) {
     answer.Fail("stale_level", "as_of_seq " + std::to_string(*as_of_seq) +
@@ -802,7 +823,7 @@ uint64_t RequestHandler::StoreUpsert(const dom::object& req, Answer& answer) {
     return 0;
   }
   if (!CanChange(answer)) return 0;
-  const auto change = allocator_.ChangeStore(std::move(store), /*remove=*/false, clock_());
+  const auto change = allocator_.ChangeStore(std::move(store), /*remove=*/false, Now());
   if (change.status == alloc::Allocator::StoreChangeStatus::kNoRoom) {
     answer.Fail("store_limit",
                 "the daemon has no room for another store ([limits] "
@@ -821,7 +842,7 @@ uint64_t RequestHandler::StoreRemove(const dom::object& req, Answer& answer) {
   if (!CanChange(answer)) return 0;
   alloc::Store store;
   store.id = std::string(*id);
-  const auto change = allocator_.ChangeStore(std::move(store), /*remove=*/true, clock_());
+  const auto change = allocator_.ChangeStore(std::move(store), /*remove=*/true, Now());
   switch (change.status) {
     case alloc::Allocator::StoreChangeStatus::kUnknownStore:
       answer.Fail("unknown_store", "store " + std::string(*id) + " is not known");
@@ -866,7 +887,7 @@ void RequestHandler::Reload(const dom::object& req, Answer& answer) {
   const std::vector<std::string> lines =
       history_ != nullptr ? history_->Lines() : std::vector<std::string>{};
   if (!what_if_parser_) what_if_parser_ = std::make_unique<dom::parser>();
-  const alloc::Now now = clock_();
+  const alloc::Now now = Now();
   int64_t replayed = 0, changed = 0, lost = 0, gained = 0;
   struct Example {
     std::string order, before, after;

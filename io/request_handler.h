@@ -70,6 +70,14 @@ class RequestHandler : public LineHandler {
                  Subscriptions* subscriptions = nullptr, HandlerOps ops = {});
 
   HandleResult Handle(std::string_view line, std::string& out, Session& session) override;
+  // Within a batch, `now` is read once (a pipelined batch of 32 routes read
+  // the clocks 128 times, 5 % of the daemon's time), and each request's
+  // latency runs from the end of the one before.
+  void BeginBatch() override;
+  void EndBatch() override {
+    in_batch_ = false;
+    last_end_ = {};
+  }
   Session NewSession() const override;
   void TooLarge(size_t limit_bytes, std::string& out) override;
   void TooManyConnections(size_t limit, std::string& out) override;
@@ -78,6 +86,8 @@ class RequestHandler : public LineHandler {
   struct Error;
   class Answer;
 
+  // The clock's reading for this request: once per batch.
+  alloc::Now Now();
   // Handle without the counting: sets op_index_ and fail_code_.
   HandleResult Dispatch(std::string_view line, std::string& out, Session& session);
   void CountRoute(const alloc::RouteRequest& request, const alloc::RouteResult& r, alloc::Now now);
@@ -111,6 +121,9 @@ class RequestHandler : public LineHandler {
   // The request being handled, for the metrics.
   size_t op_index_ = 0;
   std::string_view fail_code_;
+  bool in_batch_ = false;
+  std::optional<alloc::Now> batch_now_;  // read by the batch's first request that needs it
+  std::chrono::steady_clock::time_point last_end_{};  // in a batch: the previous request's end
 };
 
 }  // namespace hourglass::io

@@ -26,6 +26,8 @@ class SampledHandler : public LineHandler {
   SampledHandler(std::unique_ptr<LineHandler> inner, double rate, uint64_t seed);
 
   HandleResult Handle(std::string_view line, std::string& out, Session& session) override;
+  void BeginBatch() override { inner_->BeginBatch(); }
+  void EndBatch() override { inner_->EndBatch(); }
   Session NewSession() const override { return inner_->NewSession(); }
   void TooLarge(size_t limit_bytes, std::string& out) override {
     inner_->TooLarge(limit_bytes, out);

@@ -213,7 +213,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     in_len_ += n;
     last_progress_ = std::chrono::steady_clock::now();
     HoldJournalWakes(worker_);
+    worker_.handler->BeginBatch();
     HandleLines();
+    worker_.handler->EndBatch();
     Flush();
     Read();
   }
