@@ -135,30 +135,31 @@ NoRouteReason Router::RankUntil(geo::LatLon at, const RankContext& ctx, RouteScr
   bool in_range = false;
   bool in_time = false;
   constexpr size_t kFetchAhead = 4;  // how far ahead memory is asked for
-  double inner = -1;                 // stores at or within this were judged in an earlier ring
+  const double at_cos_lat = geo::CosLat(at);
+  double inner = -1;  // stores at or within this were judged in an earlier ring
   // Two rings: a quarter of the reach (a sixteenth of the area) holds the
   // answer for most orders near many stores; near few stores the second
   // query costs little, and each store's distance is computed about once.
   for (double radius = reach / 4;; radius = reach) {
     const bool last = radius >= reach;
-    scratch.nearby.clear();
-    ctx.view->index.Within(at, radius, scratch.nearby, inner);
-    const std::vector<geo::NearbyStore>& nearby = scratch.nearby;
-    for (size_t i = 0; i < std::min(kFetchAhead, nearby.size()); ++i)
-      __builtin_prefetch(&stores[StoreIdx{nearby[i].store}]);
-    for (size_t i = 0; i < nearby.size(); ++i) {
+    auto& near = scratch.maybe_near;
+    near.clear();
+    ctx.view->index.MayBeWithin(at, radius, near, inner);
+    for (size_t i = 0; i < std::min(kFetchAhead, near.size()); ++i)
+      __builtin_prefetch(&stores[StoreIdx{near[i]}]);
+    for (size_t i = 0; i < near.size(); ++i) {
       // Each store's record is a cache miss: ask for the one a few places on now.
-      if (i + kFetchAhead < nearby.size())
-        __builtin_prefetch(&stores[StoreIdx{nearby[i + kFetchAhead].store}]);
-      const geo::NearbyStore& n = nearby[i];
-      if (n.distance_km <= inner) continue;
+      if (i + kFetchAhead < near.size())
+        __builtin_prefetch(&stores[StoreIdx{near[i + kFetchAhead]}]);
+      const StoreIdx idx{near[i]};
       // Near many stores most lack a line: with a candidate in hand, skipping
-      // them unjudged spares reading their records (and sorting them).
-      if (may_serve && !(pending.empty() && scratch.candidates.empty()) &&
-          !may_serve(StoreIdx{n.store})) {
+      // them unjudged spares their distance, their records and their sorting.
+      if (may_serve && !(pending.empty() && scratch.candidates.empty()) && !may_serve(idx)) {
         continue;
       }
-      if (stores[StoreIdx{n.store}].kind != SiteKind::kStore) continue;
+      const geo::NearbyStore n{near[i], ctx.view->index.DistanceKm(at, at_cos_lat, near[i])};
+      if (n.distance_km > radius || n.distance_km <= inner) continue;
+      if (stores[idx].kind != SiteKind::kStore) continue;
       const Candidate c = Assess(n, at, ctx, in_range, in_time);
       if (c.reject != Reject::kNone) continue;
       pending.push_back(c);

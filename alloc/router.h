@@ -84,6 +84,7 @@ struct RankContext {
 // Per-thread buffers, reused so a decision allocates nothing once warm.
 struct RouteScratch {
   std::vector<geo::NearbyStore> nearby;
+  std::vector<uint32_t> maybe_near;  // RankUntil: the ring's stores, distances not yet known
   std::vector<Candidate> candidates;
   std::vector<Candidate> rejected;  // with keep_rejected
   std::vector<Candidate> pending;   // RankUntil: seen, not yet offered

@@ -24,35 +24,29 @@ Point3 ToPoint(LatLon p) {
   return Point3(v[0], v[1], v[2]);
 }
 
-// Appends every hit to a caller-owned vector, so a query allocates nothing.
-// The box holds a sphere of the reach's chord and almost as much again in its
-// corners: the chord test drops those cheaply, so only stores that may be in
-// reach pay for the exact haversine.
-struct AppendIfWithin {
-  const std::vector<LatLon>* positions;
-  const std::vector<double>* cos_lat;
-  LatLon center;
-  double center_cos_lat;
+// Hands every entry in the query box whose chord to the centre is within
+// [min_chord, max_chord] to `emit`. The box holds a sphere of the reach's
+// chord and almost as much again in its corners: the chord test drops those
+// cheaply, so only stores that may be in reach are emitted. Appends to
+// caller-owned vectors, so a query allocates nothing.
+template <typename Emit>
+struct ChordFilter {
   std::array<double, 3> c;  // center on the unit sphere
   double max_chord2;        // squared chord of the reach, with slack
   double min_chord2;        // squared chord surely within the inner ring (-1: none)
-  double reach_km;
-  std::vector<NearbyStore>* out;
+  Emit emit;
 
-  AppendIfWithin& operator=(const Entry& e) {
+  ChordFilter& operator=(const Entry& e) {
     const double dx = bg::get<0>(e.first) - c[0];
     const double dy = bg::get<1>(e.first) - c[1];
     const double dz = bg::get<2>(e.first) - c[2];
     const double chord2 = dx * dx + dy * dy + dz * dz;
-    if (chord2 > max_chord2 || chord2 < min_chord2) return *this;
-    const double d =
-        HaversineKm(center, (*positions)[e.second], center_cos_lat, (*cos_lat)[e.second]);
-    if (d <= reach_km) out->push_back({e.second, d});
+    if (chord2 <= max_chord2 && chord2 >= min_chord2) emit(e.second);
     return *this;
   }
-  AppendIfWithin& operator*() { return *this; }
-  AppendIfWithin& operator++() { return *this; }
-  AppendIfWithin& operator++(int) { return *this; }
+  ChordFilter& operator*() { return *this; }
+  ChordFilter& operator++() { return *this; }
+  ChordFilter& operator++(int) { return *this; }
 };
 
 }  // namespace
@@ -74,8 +68,8 @@ StoreIndex::StoreIndex(std::span<const LatLon> stores)
 
 StoreIndex::~StoreIndex() = default;
 
-void StoreIndex::Within(LatLon center, double reach_km, std::vector<NearbyStore>& out,
-                        double inner_km) const {
+template <typename Emit>
+void StoreIndex::Query(LatLon center, double reach_km, double inner_km, Emit emit) const {
   if (reach_km < 0) return;
   // Shrunk by the slack, so a store at the inner edge is never skipped here.
   const double inner = inner_km >= 0 ? ChordForArcKm(inner_km) - kChordSlack : -1;
@@ -83,9 +77,21 @@ void StoreIndex::Within(LatLon center, double reach_km, std::vector<NearbyStore>
   const auto c = UnitVector(center);
   const double h = ChordForArcKm(reach_km) + kChordSlack;
   const Box3 box(Point3(c[0] - h, c[1] - h, c[2] - h), Point3(c[0] + h, c[1] + h, c[2] + h));
-  tree_->rtree.query(bgi::intersects(box),
-                     AppendIfWithin{&positions_, &cos_lat_, center, CosLat(center), c, h * h,
-                                    min_chord2, reach_km, &out});
+  tree_->rtree.query(bgi::intersects(box), ChordFilter<Emit>{c, h * h, min_chord2, emit});
+}
+
+void StoreIndex::Within(LatLon center, double reach_km, std::vector<NearbyStore>& out,
+                        double inner_km) const {
+  const double center_cos_lat = CosLat(center);
+  Query(center, reach_km, inner_km, [&](uint32_t store) {
+    const double d = DistanceKm(center, center_cos_lat, store);
+    if (d <= reach_km) out.push_back({store, d});
+  });
+}
+
+void StoreIndex::MayBeWithin(LatLon center, double reach_km, std::vector<uint32_t>& out,
+                             double inner_km) const {
+  Query(center, reach_km, inner_km, [&](uint32_t store) { out.push_back(store); });
 }
 
 }  // namespace hourglass::geo

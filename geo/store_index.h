@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "geo/distance.h"
 #include "geo/lat_lon.h"
 
 namespace hourglass::geo {
@@ -36,11 +37,24 @@ class StoreIndex {
   // distance about once; the caller still drops distance <= inner_km itself.
   void Within(LatLon center, double reach_km, std::vector<NearbyStore>& out,
               double inner_km = -1) const;
+  // The same search without the distances: every store the cheap chord test
+  // keeps (a few more than Within), for a caller that passes over most of
+  // them before it needs a distance. DistanceKm gives a store's distance,
+  // exactly Within's; the caller drops the stores beyond reach_km (and
+  // within inner_km) itself.
+  void MayBeWithin(LatLon center, double reach_km, std::vector<uint32_t>& out,
+                   double inner_km = -1) const;
+  double DistanceKm(LatLon center, double center_cos_lat, uint32_t store) const {
+    return HaversineKm(center, positions_[store], center_cos_lat, cos_lat_[store]);
+  }
 
   size_t size() const { return positions_.size(); }
 
  private:
   struct Tree;
+  // Emits each store the chord test keeps (Within and MayBeWithin).
+  template <typename Emit>
+  void Query(LatLon center, double reach_km, double inner_km, Emit emit) const;
   std::vector<LatLon> positions_;
   std::vector<double> cos_lat_;  // CosLat of each position, for HaversineKm
   std::unique_ptr<Tree> tree_;

@@ -72,6 +72,45 @@ TEST(StoreIndex, AgreesWithLinearScan) {
   }
 }
 
+// MayBeWithin hands out the stores before their distances: it must miss none
+// that Within keeps (an inner ring included), and DistanceKm must give
+// Within's distance exactly, so that filtering afterwards chooses the same.
+TEST(StoreIndex, MayBeWithinKeepsEveryStoreWithinAndDistancesMatch) {
+  std::mt19937_64 rng(11);
+  std::vector<LatLon> points;
+  for (int i = 0; i < 3000; ++i) {
+    points.push_back(testing::Around(rng, testing::TestCities()[i % 3], 30));
+  }
+  const StoreIndex index(points);
+  std::vector<NearbyStore> within;
+  std::vector<uint32_t> maybe;
+  size_t extra = 0, kept = 0;
+  for (int q = 0; q < 500; ++q) {
+    const LatLon center = testing::Around(rng, testing::TestCities()[q % 3], 35);
+    const double reach = 0.5 + 15 * testing::Uniform(rng);
+    const double inner = q % 2 == 0 ? -1 : reach * testing::Uniform(rng);
+    within.clear();
+    maybe.clear();
+    index.Within(center, reach, within, inner);
+    index.MayBeWithin(center, reach, maybe, inner);
+    std::vector<uint32_t> filtered;
+    for (const uint32_t s : maybe) {
+      const double d = index.DistanceKm(center, CosLat(center), s);
+      EXPECT_DOUBLE_EQ(d, HaversineKm(center, points[s]));
+      if (d <= reach) filtered.push_back(s);
+    }
+    std::vector<uint32_t> want;
+    for (const auto& n : within) want.push_back(n.store);
+    std::sort(want.begin(), want.end());
+    std::sort(filtered.begin(), filtered.end());
+    ASSERT_EQ(filtered, want) << "query " << q;
+    extra += maybe.size() - filtered.size();
+    kept += filtered.size();
+  }
+  // The chord test's slack lets through only a sliver beyond the reach.
+  EXPECT_LT(extra, kept / 100 + 10);
+}
+
 TEST(StoreIndex, BoundaryStoreIsKept) {
   const std::vector<LatLon> points = {{31, 121}, {31.1, 121}};
   const StoreIndex index(points);
