@@ -1,7 +1,5 @@
 #include "alloc/sku_store_filter.h"
 
-#include <algorithm>
-
 namespace hourglass::alloc {
 
 void SkuStoreFilter::Build(std::span<const uint32_t> stores_per_sku, uint32_t bits_per_row) {
