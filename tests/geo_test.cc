@@ -44,13 +44,19 @@ TEST(Eta, MatchesTheContractFormula) {
   EXPECT_NEAR(eta.TravelMin(eta.ReachKm(50)), 50, 1e-9);
 }
 
-// The index must return exactly the stores a linear scan finds, distances included.
-TEST(StoreIndex, AgreesWithLinearScan) {
-  std::mt19937_64 rng(7);
+// 3,000 stores spread over 30 km around each of the test cities.
+std::vector<LatLon> StoresAroundTheTestCities(std::mt19937_64& rng) {
   std::vector<LatLon> points;
   for (int i = 0; i < 3000; ++i) {
     points.push_back(testing::Around(rng, testing::TestCities()[i % 3], 30));
   }
+  return points;
+}
+
+// The index must return exactly the stores a linear scan finds, distances included.
+TEST(StoreIndex, AgreesWithLinearScan) {
+  std::mt19937_64 rng(7);
+  const std::vector<LatLon> points = StoresAroundTheTestCities(rng);
   const StoreIndex index(points);
   std::vector<NearbyStore> got;
   for (int q = 0; q < 500; ++q) {
@@ -77,10 +83,7 @@ TEST(StoreIndex, AgreesWithLinearScan) {
 // Within's distance exactly, so that filtering afterwards chooses the same.
 TEST(StoreIndex, MayBeWithinKeepsEveryStoreWithinAndDistancesMatch) {
   std::mt19937_64 rng(11);
-  std::vector<LatLon> points;
-  for (int i = 0; i < 3000; ++i) {
-    points.push_back(testing::Around(rng, testing::TestCities()[i % 3], 30));
-  }
+  const std::vector<LatLon> points = StoresAroundTheTestCities(rng);
   const StoreIndex index(points);
   std::vector<NearbyStore> within;
   std::vector<uint32_t> maybe;
