@@ -118,8 +118,10 @@ bool Allocator::NormalizeItems(const RouteRequest& request, const RoutingRules& 
     }
     lines.push_back({{*sku, item.qty}, item.sku});
   }
-  std::stable_sort(lines.begin(), lines.end(),
-                   [](const NamedLine& a, const NamedLine& b) { return a.line.sku < b.line.sku; });
+  // Not stable_sort: that takes a heap buffer per call, and lines of one SKU
+  // are merged below whatever their order.
+  std::sort(lines.begin(), lines.end(),
+            [](const NamedLine& a, const NamedLine& b) { return a.line.sku < b.line.sku; });
   size_t out = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (out > 0 && lines[out - 1].line.sku == lines[i].line.sku) {

@@ -108,9 +108,9 @@ void ReservationBook::ForgetDeliveries(const Reservation& r) {
 }
 
 ReservationBook::Slot ReservationBook::SlotOf(Shard& shard, const OrderKey& order) {
-  // The probe uses the key's hash; only an insertion hashes the id again.
-  if (auto it = shard.orders.find(order); it != shard.orders.end()) return {it, false};
-  return {shard.orders.try_emplace(std::string(order.id)).first, true};
+  // One probe, with the hash the key already has.
+  auto [it, fresh] = shard.orders.try_emplace(StoredId(order));
+  return {it, fresh};
 }
 
 void ReservationBook::DropIfFresh(Shard& shard, const Slot& slot) {
@@ -122,7 +122,7 @@ void ReservationBook::Admit(Shard& shard, const Slot& slot, Reservation&& r, Pla
   // A released or expired order id may be reserved again: its record is replaced.
   slot.it->second = std::move(r);
   ++shard.held;
-  shard.due.emplace(slot.it->second.expires_at_ms, slot.it->first);
+  shard.due.emplace(slot.it->second.expires_at_ms, slot.it->first.id);
 }
 
 void ReservationBook::CopyPlan(const Reservation& r, Plan& out) {
@@ -267,20 +267,22 @@ FinishResult ReservationBook::Commit(std::string_view id, Now now) {
   Reservation& r = it->second;
   if (r.state == OrderState::kHeld && now.mono_ms >= r.expires_at_ms) {
     // Time is up but the sweeper has not run yet: expire now, as it would.
-    const uint64_t seq = Unhold(shard, it->first, r, OrderState::kExpired, now);
+    const uint64_t seq = Unhold(shard, it->first.id, r, OrderState::kExpired, now);
     return {FinishStatus::kOrderExpired, r.state, seq};
   }
   switch (r.state) {
     case OrderState::kHeld: {
       uint64_t seq = 0;
-      const auto log = [&] { return seq = Log(EventType::kCommitted, it->first, r, now.wall_ms); };
+      const auto log = [&] {
+        return seq = Log(EventType::kCommitted, it->first.id, r, now.wall_ms);
+      };
       if (r.parts.size() == 1) {
         stock_.Consume(r.parts[0].store, r.lines, log);
       } else {
         stock_.ConsumeParts(LinesByPart(r.parts, r.lines), log);
       }
       r.seq = seq;
-      Finish(shard, it->first, r, OrderState::kCommitted, now.mono_ms);
+      Finish(shard, it->first.id, r, OrderState::kCommitted, now.mono_ms);
       return {FinishStatus::kDone, r.state, seq};
     }
     case OrderState::kCommitted:
@@ -306,7 +308,7 @@ FinishResult ReservationBook::Release(std::string_view id, Now now) {
       // expiry it was, so the answer is the same whether or not the sweeper ran.
       const bool late = now.mono_ms >= r.expires_at_ms;
       const uint64_t seq =
-          Unhold(shard, it->first, r, late ? OrderState::kExpired : OrderState::kReleased, now);
+          Unhold(shard, it->first.id, r, late ? OrderState::kExpired : OrderState::kReleased, now);
       return {late ? FinishStatus::kAlready : FinishStatus::kDone, r.state, seq};
     }
     case OrderState::kReleased:
@@ -334,7 +336,7 @@ size_t ReservationBook::ExpireDue(Now now) {
       // record itself says its time is up.
       if (r.state == OrderState::kHeld) {
         if (r.expires_at_ms > now_ms) continue;
-        Unhold(shard, it->first, r, OrderState::kExpired, now);
+        Unhold(shard, it->first.id, r, OrderState::kExpired, now);
         ++expired;
       } else if (r.forget_at_ms <= now_ms) {
         shard.orders.erase(it);
@@ -363,7 +365,7 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
     const Slot slot = SlotOf(shard, OrderKey(e.order));
     if (slot.fresh || slot.it->second.state != OrderState::kHeld) ++shard.held;
     slot.it->second = std::move(r);
-    shard.due.emplace(slot.it->second.expires_at_ms, slot.it->first);
+    shard.due.emplace(slot.it->second.expires_at_ms, slot.it->first.id);
     return;
   }
   auto it = shard.orders.find(e.order);
@@ -373,11 +375,11 @@ void ReservationBook::Replay(const ReservationEvent& e, Now now) {
   Reservation& r = it->second;
   if (e.type == EventType::kCommitted) {
     stock_.ConsumeParts(LinesByPart(r.parts, r.lines), [&] { return e.seq; });
-    Finish(shard, it->first, r, OrderState::kCommitted, now.mono_ms);
+    Finish(shard, it->first.id, r, OrderState::kCommitted, now.mono_ms);
   } else {
     stock_.UnholdParts(LinesByPart(r.parts, r.lines));
     ForgetDeliveries(r);
-    Finish(shard, it->first, r,
+    Finish(shard, it->first.id, r,
            e.type == EventType::kExpired ? OrderState::kExpired : OrderState::kReleased,
            now.mono_ms);
   }
@@ -407,7 +409,7 @@ void ReservationBook::CopyOrdersLocked(Now now, std::vector<OrderImage>& out) co
     for (const auto& [order, r] : shard.orders) {
       if (i == out.size()) out.emplace_back();
       OrderImage& o = out[i++];
-      o.order = order;
+      o.order = order.id;
       o.parts.assign(r.parts.begin(), r.parts.end());
       o.lines.assign(r.lines.begin(), r.lines.end());
       o.skus.assign(r.skus.begin(), r.skus.end());
@@ -439,13 +441,13 @@ void ReservationBook::Restore(const OrderImage& o, Now now) {
   // Held and committed deliveries still take their hour's capacity.
   if (r.state == OrderState::kHeld || r.state == OrderState::kCommitted) CountDeliveries(r);
   // The stock table's snapshot already counts held units: nothing to hold here.
-  auto [it, fresh] = shard.orders.try_emplace(o.order);
+  auto [it, fresh] = shard.orders.try_emplace(StoredId(OrderKey(o.order)));
   if (!fresh && it->second.state == OrderState::kHeld) --shard.held;
   if (r.state == OrderState::kHeld) ++shard.held;
   it->second = std::move(r);
   shard.due.emplace(
       it->second.state == OrderState::kHeld ? it->second.expires_at_ms : it->second.forget_at_ms,
-      it->first);
+      it->first.id);
 }
 
 BookCounts ReservationBook::Counts() const {

@@ -168,19 +168,31 @@ class ReservationBook {
   // of bucket nodes (the book holds every order of the last hour, far more
   // than the caches). Records move on growth: nothing keeps a reference to
   // one past the call that found it.
+  // The map's key: the id with its hash, so that growing the map (which
+  // rehashes every key) never hashes an id again.
+  struct StoredId {
+    explicit StoredId(const OrderKey& key) : id(key.id), hash(key.hash) {}
+    std::string id;
+    size_t hash;
+  };
   // Looks up by a string or by an OrderKey (its hash already made).
   struct OrderHash {
     using is_transparent = void;
     size_t operator()(std::string_view order) const { return StringHash{}(order); }
     size_t operator()(const OrderKey& key) const { return key.hash; }
+    size_t operator()(const StoredId& key) const { return key.hash; }
   };
   struct OrderEqual {
     using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-    bool operator()(const OrderKey& a, std::string_view b) const { return a.id == b; }
-    bool operator()(std::string_view a, const OrderKey& b) const { return a == b.id; }
+    static std::string_view Id(std::string_view id) { return id; }
+    static std::string_view Id(const OrderKey& key) { return key.id; }
+    static std::string_view Id(const StoredId& key) { return key.id; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Id(a) == Id(b);
+    }
   };
-  using Orders = boost::unordered_flat_map<std::string, Reservation, OrderHash, OrderEqual>;
+  using Orders = boost::unordered_flat_map<StoredId, Reservation, OrderHash, OrderEqual>;
   struct Shard {
     mutable std::mutex mu;
     Orders orders;

@@ -62,10 +62,14 @@ Data& DataIn(const std::filesystem::path& dir, size_t max_orders) {
   return it->second;
 }
 
-Data& Demo() {
+std::filesystem::path DemoDir() {
   const char* env = std::getenv("HOURGLASS_DEMO_DIR");
-  return DataIn(env != nullptr ? env : "demo");
+  return env != nullptr ? env : "demo";
 }
+
+Data& Demo() { return DataIn(DemoDir()); }
+
+Data OwnDemo() { return Load(DemoDir(), 20000); }
 
 Requests OrdersWithItems(const Data& data, size_t items) {
   Requests r;

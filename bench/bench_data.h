@@ -35,6 +35,9 @@ struct Data {
 Data& DataIn(const std::filesystem::path& dir, size_t max_orders = 20000);
 // The demo set (HOURGLASS_DEMO_DIR).
 Data& Demo();
+// A copy of the demo set of its own, for a benchmark that leaves its state
+// changed (the others share theirs).
+Data OwnDemo();
 
 // Orders with exactly `items` lines (0: all), as RouteRequests whose spans
 // point into `items` (so keep the whole struct).

@@ -118,6 +118,42 @@ void BM_RouteReserveRelease(benchmark::State& state) {
 }
 BENCHMARK(BM_RouteReserveRelease);
 
+// Holds of orders never seen before, as in a sale. The book grows (its maps
+// rehash as they grow, its pages are touched for the first time), which the
+// benchmark above, one id held and released, never shows. Every 2^19 orders
+// all are released, untimed, so stock never runs out; released orders stay
+// remembered, so the book keeps growing.
+void BM_RouteReserveFresh(benchmark::State& state) {
+  Data demo = bench::OwnDemo();
+  if (!demo.error.empty()) return state.SkipWithError(demo.error.c_str());
+  Requests reqs = bench::OrdersWithItems(demo, 0);
+  constexpr size_t kBatch = size_t{1} << 19;
+  std::vector<std::string> ids;
+  ids.reserve(kBatch);
+  alloc::AllocScratch scratch;
+  size_t i = 0;
+  size_t batch = 0;
+  int64_t held = 0;
+  for (auto _ : state) {
+    if (ids.size() == kBatch) {
+      state.PauseTiming();
+      for (const std::string& id : ids) (void)demo.allocator->Release(id, 0);
+      ids.clear();
+      ++batch;
+      state.ResumeTiming();
+    }
+    ids.push_back("O-" + std::to_string(batch) + "-" + std::to_string(ids.size()));
+    alloc::RouteRequest req = reqs.requests[i];
+    req.order = ids.back();
+    req.reserve = true;
+    held += demo.allocator->Route(req, 0, scratch).reserved;
+    if (++i == reqs.requests.size()) i = 0;
+  }
+  state.counters["held_pct"] =
+      100.0 * static_cast<double>(held) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_RouteReserveFresh);
+
 // Demo orders as request lines through `handler`, round and round.
 void HandleLoop(benchmark::State& state, const Data& demo, io::LineHandler& handler) {
   // Lines need simdjson's padding after them: keep each in a padded string.
