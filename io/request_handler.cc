@@ -94,7 +94,9 @@ class Fields {
  public:
   // Fields of a list element name themselves `items[3].qty` in errors.
   Fields(const dom::object& obj, AnswerT& answer, std::string_view list = {}, size_t index = 0)
-      : obj_(obj), answer_(answer), list_(list), index_(index) {}
+      : obj_(obj), answer_(answer), list_(list), index_(index) {
+    for (const dom::key_value_pair field : obj) present_ |= KeyBit(field.key);
+  }
 
   bool failed() const { return answer_.failed(); }
 
@@ -156,7 +158,7 @@ class Fields {
   // True when the field is present; reports a missing required one.
   bool Get(std::string_view key, bool required, dom::element& e) {
     if (answer_.failed()) return false;
-    if (obj_[key].get(e) == simdjson::SUCCESS) return true;
+    if ((present_ & KeyBit(key)) != 0 && obj_[key].get(e) == simdjson::SUCCESS) return true;
     if (required) Bad(key, "is required");
     return false;
   }
@@ -167,10 +169,20 @@ class Fields {
     return buf;
   }
 
+  // Most keys asked for are optional and absent: one bit per key's length
+  // and ends says "surely absent" without a walk over the object's fields.
+  static uint64_t KeyBit(std::string_view key) {
+    if (key.empty()) return 1;
+    return uint64_t{1} << ((key.size() * 7 + static_cast<unsigned char>(key.front()) * 3 +
+                            static_cast<unsigned char>(key.back())) &
+                           63);
+  }
+
   const dom::object& obj_;
   AnswerT& answer_;
   std::string_view list_;
   size_t index_;
+  uint64_t present_ = 0;  // KeyBit of every key in obj_
 };
 
 }  // namespace
