@@ -271,6 +271,7 @@ void DaemonStats::WriteJson(JsonWriter& w) const {
     const uint64_t acked = src_.journal->AckedSeq();
     w.Field("last_seq", static_cast<int64_t>(last));
     w.Field("acked_seq", static_cast<int64_t>(acked));
+    w.Field("synced_seq", static_cast<int64_t>(src_.journal->synced_seq()));
     w.Field("lag_records", static_cast<int64_t>(last > acked ? last - acked : 0));
     w.Field("retained_bytes", static_cast<int64_t>(src_.journal->RetainedBytes()));
     w.Key("ack_latency");
@@ -378,6 +379,8 @@ void DaemonStats::WritePrometheus(std::string& out) const {
     p.Sample("hourglass_journal_last_seq", "", static_cast<double>(last));
     p.Family("hourglass_journal_acked_seq", "gauge", "seq up to which answers may be sent");
     p.Sample("hourglass_journal_acked_seq", "", static_cast<double>(acked));
+    p.Family("hourglass_journal_synced_seq", "gauge", "seq up to which records are on the disk");
+    p.Sample("hourglass_journal_synced_seq", "", static_cast<double>(src_.journal->synced_seq()));
     p.Family("hourglass_journal_lag_records", "gauge",
              "records appended but not yet acknowledged (written or fsynced per sync mode)");
     p.Sample("hourglass_journal_lag_records", "",

@@ -122,6 +122,9 @@ class Journal : public alloc::EventLog {
   uint64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
   // Records up to here are in the files (readable by subscribers).
   uint64_t written_seq() const { return written_seq_.load(std::memory_order_acquire); }
+  // Records up to here are on the disk (fdatasync'd): with sync = batch every
+  // sync_interval_ms, with always at each write, with none only at a stop.
+  uint64_t synced_seq() const { return synced_seq_.load(std::memory_order_acquire); }
   // Answers about changes up to here may be sent (depends on the sync mode).
   uint64_t AckedSeq() const;
 
