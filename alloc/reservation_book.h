@@ -164,10 +164,6 @@ class ReservationBook {
   };
   // (when to look at the order again, order id)
   using Due = std::pair<int64_t, std::string>;
-  // Open addressing: a lookup is one probe of a metadata group, not a walk
-  // of bucket nodes (the book holds every order of the last hour, far more
-  // than the caches). Records move on growth: nothing keeps a reference to
-  // one past the call that found it.
   // The map's key: the id with its hash, so that growing the map (which
   // rehashes every key) never hashes an id again.
   struct StoredId {
@@ -192,6 +188,10 @@ class ReservationBook {
       return Id(a) == Id(b);
     }
   };
+  // Open addressing: a lookup is one probe of a metadata group, not a walk
+  // of bucket nodes (the book holds every order of the last hour, far more
+  // than the caches). Records move on growth: nothing keeps a reference to
+  // one past the call that found it.
   using Orders = boost::unordered_flat_map<StoredId, Reservation, OrderHash, OrderEqual>;
   struct Shard {
     mutable std::mutex mu;
